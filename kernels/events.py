@@ -1,0 +1,93 @@
+"""Raw supply/demand events → dense (rows, horizon) buckets, and a row index over the events.
+
+Events arrive unsorted (as the ERP exported them). Both passes are O(events): a scatter-add
+into the dense matrices, and a counting sort that groups events by row (CSR) so one row's
+events can be re-binned under another rule without touching the rest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kernels.config import jit
+
+
+@jit
+def clip_buckets(days: np.ndarray, horizon: int, out: np.ndarray) -> tuple[int, int]:
+    """Day offsets → buckets: past due folds into 0, at or past `horizon` becomes -1.
+
+    Returns (past_due_count, beyond_horizon_count).
+    """
+    past_due = 0
+    beyond = 0
+    for i in range(days.shape[0]):
+        d = days[i]
+        if d < 0:
+            out[i] = 0
+            past_due += 1
+        elif d >= horizon:
+            out[i] = -1
+            beyond += 1
+        else:
+            out[i] = d
+    return past_due, beyond
+
+
+@jit
+def scatter_counted(
+    rows: np.ndarray,
+    buckets: np.ndarray,
+    quantities: np.ndarray,
+    types: np.ndarray,
+    row_type_mask: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """out[row, bucket] += quantity for each event whose type bit is set in its row's mask.
+
+    Events with bucket -1 (past the horizon) are skipped.
+    """
+    for i in range(rows.shape[0]):
+        b = buckets[i]
+        if b < 0:
+            continue
+        r = rows[i]
+        if (row_type_mask[r] >> types[i]) & 1:
+            out[r, b] += quantities[i]
+
+
+@jit
+def group_by_row(rows: np.ndarray, row_count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Counting sort: (ptr, order) with events of row r at order[ptr[r]:ptr[r+1]].
+
+    Stable: events keep their file order inside a row.
+    """
+    ptr = np.zeros(row_count + 1, dtype=np.int64)
+    for i in range(rows.shape[0]):
+        ptr[rows[i] + 1] += 1
+    for r in range(row_count):
+        ptr[r + 1] += ptr[r]
+    fill = ptr[:-1].copy()
+    order = np.empty(rows.shape[0], dtype=np.int64)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        order[fill[r]] = i
+        fill[r] += 1
+    return ptr, order
+
+
+@jit
+def bin_row(
+    ptr: np.ndarray,
+    buckets: np.ndarray,
+    quantities: np.ndarray,
+    types: np.ndarray,
+    row: int,
+    type_mask: int,
+    out: np.ndarray,
+) -> None:
+    """Re-bin one row's grouped events under a type mask into `out` (zeroed here)."""
+    out[:] = 0
+    for i in range(ptr[row], ptr[row + 1]):
+        b = buckets[i]
+        if b >= 0 and (type_mask >> types[i]) & 1:
+            out[b] += quantities[i]

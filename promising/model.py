@@ -1,0 +1,233 @@
+"""The in-memory supply model: dense ids and read-only int64 (item-location, bucket) arrays.
+
+Layout: `supply` and `demand` are C-ordered (item_locations, horizon_days) int64 matrices, one
+row per item-location. A promise reads one row front to back and a batch recompute streams
+row after row, so both walk memory sequentially; the bucket-major alternative
+(horizon_days, item_locations) makes the single-row promise stride by a whole row of the
+matrix per bucket. Measured in benchmarks/test_layout.py (figures in benchmarks/README.md):
+row-major is faster for the batch recompute and far faster for one-line promises.
+
+Rows count the supply and demand types of the item's own ATP rule; the raw events stay
+grouped by row (CSR) so a profile under another rule re-bins one row on request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernels.events import clip_buckets, group_by_row, scatter_counted
+from promising.errors import UnknownEntity
+from promising.snapshot import (
+    CalendarTable,
+    EventTable,
+    ItemTable,
+    LocationTable,
+    RuleTable,
+    SnapshotData,
+)
+
+
+def _frozen(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
+
+
+@dataclass(frozen=True)
+class GroupedEvents:
+    """Events grouped by item-location row: row r owns positions ptr[r]:ptr[r+1]."""
+
+    ptr: np.ndarray  # int64, (rows + 1,)
+    bucket: np.ndarray  # int64, -1 = past the horizon
+    quantity: np.ndarray  # int64
+    kind: np.ndarray  # int8
+    demand_class: np.ndarray  # int16
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """What the build did with the rows: read, folded into bucket 0, left out."""
+
+    rows_read: dict[str, int]
+    supply_past_due: int
+    supply_beyond_horizon: int
+    demand_past_due: int
+    demand_beyond_horizon: int
+
+
+@dataclass(frozen=True)
+class SupplyModel:
+    """A snapshot, ready to answer: immutable; reservations live in `ReservationLedger`."""
+
+    snapshot_id: str
+    as_of: dt.date
+    horizon_days: int
+    items: ItemTable
+    locations: LocationTable
+    rules: RuleTable
+    calendars: CalendarTable
+    demand_classes: tuple[str, ...]
+    item_index: dict[str, int]
+    location_index: dict[str, int]
+    rule_index: dict[str, int]
+    row_item: np.ndarray  # int32, (rows,): item of each item-location row
+    row_location: np.ndarray  # int32, (rows,)
+    item_row_ptr: np.ndarray  # int64, (items + 1,): rows of item i are item_rows[ptr[i]:ptr[i+1]]
+    item_rows: np.ndarray  # int64, rows sorted by (item, location)
+    supply: np.ndarray  # int64, (rows, horizon_days), counted by each item's rule
+    demand: np.ndarray  # int64, (rows, horizon_days)
+    supply_events: GroupedEvents
+    demand_events: GroupedEvents
+    stats: LoadStats
+
+    @property
+    def row_count(self) -> int:
+        return int(self.row_item.shape[0])
+
+    # --- dates -------------------------------------------------------------------------
+    def bucket_of(self, day: dt.date) -> int:
+        """Bucket index of a date (may be negative or >= horizon_days)."""
+        return (day - self.as_of).days
+
+    def date_of(self, bucket: int) -> dt.date:
+        return self.as_of + dt.timedelta(days=int(bucket))
+
+    @property
+    def horizon_end(self) -> dt.date:
+        """The last date inside the horizon."""
+        return self.date_of(self.horizon_days - 1)
+
+    # --- ids ---------------------------------------------------------------------------
+    def item(self, item_id: str) -> int:
+        try:
+            return self.item_index[item_id]
+        except KeyError:
+            raise UnknownEntity(f"unknown item {item_id!r}") from None
+
+    def location(self, location_id: str) -> int:
+        try:
+            return self.location_index[location_id]
+        except KeyError:
+            raise UnknownEntity(f"unknown location {location_id!r}") from None
+
+    def rule(self, rule_id: str) -> int:
+        try:
+            return self.rule_index[rule_id]
+        except KeyError:
+            raise UnknownEntity(f"unknown ATP rule {rule_id!r}") from None
+
+    def rows_of_item(self, item: int) -> np.ndarray:
+        """Item-location rows of an item, ordered by location index."""
+        return self.item_rows[self.item_row_ptr[item] : self.item_row_ptr[item + 1]]
+
+    def row_of(self, item: int, location: int) -> int:
+        """Row of (item, location), or -1 when the item has no supply or demand there."""
+        for r in self.rows_of_item(item):
+            if self.row_location[r] == location:
+                return int(r)
+        return -1
+
+
+def _item_location_rows(
+    supply: EventTable, demand: EventTable, location_count: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Dense row ids for every (item, location) pair that appears in supply or demand.
+
+    Returns (row_item, row_location, supply_rows, demand_rows), rows ordered by (item,
+    location). One np.unique over int64 keys; a dense presence table would avoid the sort
+    but is items × locations large.
+    """
+    width = np.int64(max(location_count, 1))
+    supply_keys = supply.item.astype(np.int64) * width + supply.location
+    demand_keys = demand.item.astype(np.int64) * width + demand.location
+    keys, inverse = np.unique(np.concatenate([supply_keys, demand_keys]), return_inverse=True)
+    inverse = inverse.astype(np.int64, copy=False)
+    row_item = (keys // width).astype(np.int32)
+    row_location = (keys % width).astype(np.int32)
+    split = supply_keys.shape[0]
+    return row_item, row_location, inverse[:split], inverse[split:]
+
+
+def _group(
+    events: EventTable, rows: np.ndarray, row_count: int, horizon_days: int
+) -> tuple[GroupedEvents, np.ndarray, int, int]:
+    buckets = np.empty(len(events), dtype=np.int64)
+    past_due, beyond = clip_buckets(events.day.astype(np.int64, copy=False), horizon_days, buckets)
+    ptr, order = group_by_row(rows, row_count)
+    grouped = GroupedEvents(
+        ptr=_frozen(ptr),
+        bucket=_frozen(buckets[order]),
+        quantity=_frozen(events.quantity.astype(np.int64, copy=False)[order]),
+        kind=_frozen(events.kind.astype(np.int8, copy=False)[order]),
+        demand_class=_frozen(events.demand_class.astype(np.int16, copy=False)[order]),
+    )
+    return grouped, buckets, int(past_due), int(beyond)
+
+
+def build_model(data: SnapshotData) -> SupplyModel:
+    """Build the read-only model from validated snapshot data (vectorized and njit passes)."""
+    horizon = data.horizon_days
+    row_item, row_location, supply_rows, demand_rows = _item_location_rows(
+        data.supply, data.demand, len(data.locations.ids)
+    )
+    row_count = row_item.shape[0]
+    row_rule = data.items.atp_rule[row_item]
+
+    supply_events, supply_buckets, s_past, s_beyond = _group(
+        data.supply, supply_rows, row_count, horizon
+    )
+    demand_events, demand_buckets, d_past, d_beyond = _group(
+        data.demand, demand_rows, row_count, horizon
+    )
+    supply = np.zeros((row_count, horizon), dtype=np.int64)
+    demand = np.zeros((row_count, horizon), dtype=np.int64)
+    scatter_counted(
+        supply_rows,
+        supply_buckets,
+        data.supply.quantity.astype(np.int64, copy=False),
+        data.supply.kind.astype(np.int8, copy=False),
+        np.ascontiguousarray(data.rules.supply_mask[row_rule], dtype=np.int64),
+        supply,
+    )
+    scatter_counted(
+        demand_rows,
+        demand_buckets,
+        data.demand.quantity.astype(np.int64, copy=False),
+        data.demand.kind.astype(np.int8, copy=False),
+        np.ascontiguousarray(data.rules.demand_mask[row_rule], dtype=np.int64),
+        demand,
+    )
+    item_row_ptr = np.zeros(len(data.items.ids) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_item, minlength=len(data.items.ids)), out=item_row_ptr[1:])
+
+    return SupplyModel(
+        snapshot_id=data.snapshot_id,
+        as_of=data.as_of,
+        horizon_days=horizon,
+        items=data.items,
+        locations=data.locations,
+        rules=data.rules,
+        calendars=data.calendars,
+        demand_classes=data.demand_classes,
+        item_index={item_id: i for i, item_id in enumerate(data.items.ids)},
+        location_index={loc_id: i for i, loc_id in enumerate(data.locations.ids)},
+        rule_index={rule_id: i for i, rule_id in enumerate(data.rules.ids)},
+        row_item=_frozen(row_item),
+        row_location=_frozen(row_location),
+        item_row_ptr=_frozen(item_row_ptr),
+        # rows are already ordered by (item, location): np.unique sorted the keys
+        item_rows=_frozen(np.arange(row_count, dtype=np.int64)),
+        supply=_frozen(supply),
+        demand=_frozen(demand),
+        supply_events=supply_events,
+        demand_events=demand_events,
+        stats=LoadStats(
+            rows_read=dict(data.rows_read),
+            supply_past_due=s_past,
+            supply_beyond_horizon=s_beyond,
+            demand_past_due=d_past,
+            demand_beyond_horizon=d_beyond,
+        ),
+    )
