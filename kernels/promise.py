@@ -94,7 +94,9 @@ def earliest_batch_driver(
     """Independent earliest-bucket searches for many (row, start, quantity, limit) lines."""
     for i in prange(rows.shape[0]):
         r = rows[i]
-        out[i] = earliest_bucket(supply[r], demand[r], reserved[r], starts[i], quantities[i], limits[i])
+        out[i] = earliest_bucket(
+            supply[r], demand[r], reserved[r], starts[i], quantities[i], limits[i]
+        )
 
 
 def earliest_batch(

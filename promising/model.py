@@ -58,6 +58,26 @@ class LoadStats:
 
 
 @dataclass(frozen=True)
+class ItemScalars:
+    """Per-item attributes as Python tuples: indexing a tuple costs ~20 ns, a numpy scalar
+    ~50 ns plus slow comparisons against enums, and the one-line promise reads several."""
+
+    promising_mode: tuple[int, ...]
+    lead_time_days: tuple[int, ...]
+    infinite_time_fence_days: tuple[int, ...]
+    unit_cost: tuple[float, ...]
+
+    @staticmethod
+    def of(items: ItemTable) -> ItemScalars:
+        return ItemScalars(
+            promising_mode=tuple(items.promising_mode.tolist()),
+            lead_time_days=tuple(items.lead_time_days.tolist()),
+            infinite_time_fence_days=tuple(items.infinite_time_fence_days.tolist()),
+            unit_cost=tuple(items.unit_cost.tolist()),
+        )
+
+
+@dataclass(frozen=True)
 class SupplyModel:
     """A snapshot, ready to answer: immutable; reservations live in `ReservationLedger`."""
 
@@ -81,6 +101,9 @@ class SupplyModel:
     supply_events: GroupedEvents
     demand_events: GroupedEvents
     stats: LoadStats
+    item_scalars: ItemScalars
+    row_index: dict[int, int]  # item * location_count + location → row
+    dates: tuple[dt.date, ...]  # date of each bucket
 
     @property
     def row_count(self) -> int:
@@ -92,6 +115,8 @@ class SupplyModel:
         return (day - self.as_of).days
 
     def date_of(self, bucket: int) -> dt.date:
+        if 0 <= bucket < self.horizon_days:
+            return self.dates[bucket]
         return self.as_of + dt.timedelta(days=int(bucket))
 
     @property
@@ -124,19 +149,16 @@ class SupplyModel:
 
     def row_of(self, item: int, location: int) -> int:
         """Row of (item, location), or -1 when the item has no supply or demand there."""
-        for r in self.rows_of_item(item):
-            if self.row_location[r] == location:
-                return int(r)
-        return -1
+        return self.row_index.get(item * len(self.locations.ids) + location, -1)
 
 
 def _item_location_rows(
     supply: EventTable, demand: EventTable, location_count: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dense row ids for every (item, location) pair that appears in supply or demand.
 
-    Returns (row_item, row_location, supply_rows, demand_rows), rows ordered by (item,
-    location). One np.unique over int64 keys; a dense presence table would avoid the sort
+    Returns (keys, supply_rows, demand_rows); key = item * location_count + location, rows
+    ordered by key, so by (item, location). One np.unique over int64 keys; a dense presence table would avoid the sort
     but is items × locations large.
     """
     width = np.int64(max(location_count, 1))
@@ -144,10 +166,8 @@ def _item_location_rows(
     demand_keys = demand.item.astype(np.int64) * width + demand.location
     keys, inverse = np.unique(np.concatenate([supply_keys, demand_keys]), return_inverse=True)
     inverse = inverse.astype(np.int64, copy=False)
-    row_item = (keys // width).astype(np.int32)
-    row_location = (keys % width).astype(np.int32)
     split = supply_keys.shape[0]
-    return row_item, row_location, inverse[:split], inverse[split:]
+    return keys, inverse[:split], inverse[split:]
 
 
 def _group(
@@ -169,9 +189,10 @@ def _group(
 def build_model(data: SnapshotData) -> SupplyModel:
     """Build the read-only model from validated snapshot data (vectorized and njit passes)."""
     horizon = data.horizon_days
-    row_item, row_location, supply_rows, demand_rows = _item_location_rows(
-        data.supply, data.demand, len(data.locations.ids)
-    )
+    location_count = len(data.locations.ids)
+    keys, supply_rows, demand_rows = _item_location_rows(data.supply, data.demand, location_count)
+    row_item = (keys // max(location_count, 1)).astype(np.int32)
+    row_location = (keys % max(location_count, 1)).astype(np.int32)
     row_count = row_item.shape[0]
     row_rule = data.items.atp_rule[row_item]
 
@@ -230,4 +251,7 @@ def build_model(data: SnapshotData) -> SupplyModel:
             demand_past_due=d_past,
             demand_beyond_horizon=d_beyond,
         ),
+        item_scalars=ItemScalars.of(data.items),
+        row_index=dict(zip(keys.tolist(), range(row_count), strict=True)),
+        dates=tuple(data.as_of + dt.timedelta(days=d) for d in range(horizon)),
     )

@@ -1,0 +1,228 @@
+"""The engine: availability profiles, promising lines and orders, reserving and releasing.
+
+An `Engine` pairs a read-only `SupplyModel` with the mutable `ReservationLedger`. Quotes read
+both without locks; only one thread at a time may call `reserve`/`release` (the server's
+writer). Promising at one location follows DESIGN section 3: the earliest bucket
+t >= requested with LOOKAHEAD ATP[t] >= quantity, over the item's counted types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from kernels.promise import earliest_bucket, earliest_row
+from promising.availability import AvailabilityProfile, bucket_range, profile
+from promising.domain import LineStatus, PromisingMode
+from promising.errors import FieldViolation, InvalidInput
+from promising.ledger import Allocation, ReservationLedger
+from promising.model import SupplyModel
+from promising.promise import Fulfillment, LinePromise, LineRequest, OrderPromise
+
+QUANTITY_MAX = 10**12
+"""Largest quantity one line may ask for: far above any real order, far below int64 overflow."""
+
+
+class Engine:
+    """Answers availability and promise queries on one model with its reservations."""
+
+    def __init__(self, model: SupplyModel, ledger: ReservationLedger | None = None) -> None:
+        self.model = model
+        self.ledger = ledger or ReservationLedger(model.row_count, model.horizon_days)
+        if self.ledger.reserved.shape != (model.row_count, model.horizon_days):
+            raise ValueError("ledger shape does not match the model")
+
+    # --- availability --------------------------------------------------------------------
+    def availability(
+        self,
+        item_id: str,
+        location_ids: Sequence[str] | None = None,
+        from_date: dt.date | None = None,
+        to_date: dt.date | None = None,
+        rule_id: str | None = None,
+    ) -> list[AvailabilityProfile]:
+        """One profile per location (default: every location that has the item)."""
+        model = self.model
+        item = model.item(item_id)
+        rule = None if rule_id is None else model.rule(rule_id)
+        first, last = bucket_range(model, from_date, to_date)
+        if location_ids:
+            locations = [model.location(loc) for loc in location_ids]
+        else:
+            locations = [int(model.row_location[r]) for r in model.rows_of_item(item)]
+        reserved = self.ledger.reserved
+        return [profile(model, reserved, item, loc, rule, first, last) for loc in locations]
+
+    # --- promising -----------------------------------------------------------------------
+    def promise_line(
+        self,
+        item_id: str,
+        quantity: int,
+        requested_date: dt.date,
+        location_id: str | None = None,
+        line_id: str = "1",
+    ) -> LinePromise:
+        """Quote one line; nothing changes."""
+        return self._promise(LineRequest(line_id, item_id, quantity, requested_date, location_id))
+
+    def promise_order(self, lines: Sequence[LineRequest]) -> OrderPromise:
+        """Quote an order: its lines are promised in order and see each other's consumption."""
+        if not lines:
+            raise InvalidInput(
+                "an order needs at least one line", [FieldViolation("lines", "empty")]
+            )
+        seen: set[str] = set()
+        for i, line in enumerate(lines):
+            if line.line_id in seen:
+                raise InvalidInput(
+                    f"duplicate line_id {line.line_id!r}",
+                    [FieldViolation(f"lines[{i}].line_id", "duplicate")],
+                )
+            seen.add(line.line_id)
+        if len(lines) == 1:
+            return OrderPromise(self.model.snapshot_id, (self._promise(lines[0], 0),))
+        # Lines sharing an item-location see the earlier lines' allocations through a
+        # private copy of that row's reservations; the shared ledger is never touched.
+        overlay: dict[int, np.ndarray] = {}
+        answers = []
+        for i, line in enumerate(lines):
+            answer = self._promise(line, i, overlay)
+            for a in answer.allocations:
+                row = overlay.get(a.row)
+                if row is None:
+                    row = overlay[a.row] = self.ledger.reserved[a.row].copy()
+                row[a.bucket] += a.quantity
+            answers.append(answer)
+        return OrderPromise(self.model.snapshot_id, tuple(answers))
+
+    # --- reservations --------------------------------------------------------------------
+    def reserve(self, promise: OrderPromise, keys: Sequence[str]) -> None:
+        """Record each line's allocations under its key, all or none (writer thread only)."""
+        if len(keys) != len(promise.lines):
+            raise ValueError("one key per line")
+        if promise.snapshot_id != self.model.snapshot_id:
+            raise InvalidInput("the promise was computed on another snapshot")
+        for key in keys:
+            if key in self.ledger:
+                raise InvalidInput(f"reservation {key!r} exists already")
+        for key, line in zip(keys, promise.lines, strict=True):
+            self.ledger.add(key, line.allocations)
+
+    def release(self, key: str) -> tuple[Allocation, ...]:
+        """Free one reservation at once (writer thread only)."""
+        return self.ledger.remove(key)
+
+    # --- one line ------------------------------------------------------------------------
+    def _promise(
+        self, line: LineRequest, index: int = 0, overlay: dict[int, np.ndarray] | None = None
+    ) -> LinePromise:
+        model = self.model
+        scalars = model.item_scalars
+        item = self._item(line, index)
+        quantity = line.quantity
+        if not 0 < quantity <= QUANTITY_MAX:
+            raise InvalidInput(
+                f"quantity must be in 1..{QUANTITY_MAX}, got {quantity}",
+                [FieldViolation(f"lines[{index}].quantity", "must be > 0 and <= 10^12")],
+            )
+        requested = model.bucket_of(line.requested_date)
+        if requested >= model.horizon_days:
+            raise InvalidInput(
+                f"requested_date {line.requested_date} is after the horizon end {model.horizon_end}",
+                [FieldViolation(f"lines[{index}].requested_date", "past the horizon")],
+            )
+        start = max(requested, 0)
+        location = self._location(line, item, index)
+        mode = scalars.promising_mode[item]
+        row = -1 if location < 0 else model.row_of(item, location)
+        if mode == PromisingMode.INFINITE:
+            bucket, reserve = start, False
+        elif mode == PromisingMode.LEAD_TIME:
+            bucket, reserve = max(start, scalars.lead_time_days[item]), False
+        else:
+            fence = scalars.infinite_time_fence_days[item]
+            limit = min(fence, model.horizon_days) if fence > 0 else model.horizon_days
+            if start >= limit:
+                bucket, reserve = start, False
+            elif row < 0:
+                bucket, reserve = (limit, False) if limit < model.horizon_days else (-1, False)
+            else:
+                if overlay is not None and row in overlay:
+                    bucket = earliest_bucket(
+                        model.supply[row], model.demand[row], overlay[row], start, quantity, limit
+                    )
+                else:
+                    bucket = earliest_row(
+                        model.supply,
+                        model.demand,
+                        self.ledger.reserved,
+                        row,
+                        start,
+                        quantity,
+                        limit,
+                    )
+                reserve = True
+                if bucket < 0 and limit < model.horizon_days:
+                    bucket, reserve = limit, False
+        return self._answer(line, item, location, row, requested, bucket, reserve)
+
+    def _answer(
+        self,
+        line: LineRequest,
+        item: int,
+        location: int,
+        row: int,
+        requested: int,
+        bucket: int,
+        reserve: bool,
+    ) -> LinePromise:
+        model = self.model
+        if bucket < 0:
+            return LinePromise(
+                line.line_id, line.item_id, LineStatus.UNAVAILABLE, line.quantity,
+                line.requested_date, 0, None, (), (),
+            )  # fmt: skip
+        date = model.date_of(bucket)
+        status = LineStatus.ON_TIME if bucket <= requested else LineStatus.LATE
+        unit_cost = model.item_scalars.unit_cost[item]
+        cost = 0.0 if math.isnan(unit_cost) else unit_cost * line.quantity
+        location_id = model.locations.ids[location] if location >= 0 else ""
+        fulfillment = Fulfillment(line.item_id, location_id, line.quantity, date, date, "ATP", cost)
+        allocations = (Allocation(row, bucket, line.quantity),) if reserve else ()
+        return LinePromise(
+            line.line_id, line.item_id, status, line.quantity, line.requested_date,
+            line.quantity, date, (fulfillment,), allocations,
+        )  # fmt: skip
+
+    def _item(self, line: LineRequest, index: int) -> int:
+        item = self.model.item_index.get(line.item_id)
+        if item is None:
+            raise InvalidInput(
+                f"unknown item {line.item_id!r}",
+                [FieldViolation(f"lines[{index}].item_id", "unknown item")],
+            )
+        return item
+
+    def _location(self, line: LineRequest, item: int, index: int) -> int:
+        """The ship-from location: the named one, else the item's only one (-1: none)."""
+        model = self.model
+        if line.location_id:
+            location = model.location_index.get(line.location_id)
+            if location is None:
+                raise InvalidInput(
+                    f"unknown location {line.location_id!r}",
+                    [FieldViolation(f"lines[{index}].ship_from_location_id", "unknown location")],
+                )
+            return location
+        rows = model.rows_of_item(item)
+        if rows.shape[0] == 1:
+            return int(model.row_location[rows[0]])
+        if rows.shape[0] == 0 and model.item_scalars.promising_mode[item] != PromisingMode.SUPPLY:
+            return -1
+        raise InvalidInput(
+            f"item {line.item_id!r} is at {rows.shape[0]} locations; name ship_from_location_id",
+            [FieldViolation(f"lines[{index}].ship_from_location_id", "required for this item")],
+        )

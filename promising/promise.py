@@ -1,0 +1,64 @@
+"""Requests and answers of promising: line requests, line promises, fulfilments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from promising.domain import LineStatus
+from promising.ledger import Allocation
+
+
+@dataclass(frozen=True, slots=True)
+class LineRequest:
+    """One order line to promise; `location_id` is the ship-from location, if named."""
+
+    line_id: str
+    item_id: str
+    quantity: int
+    requested_date: dt.date
+    location_id: str | None = None
+
+
+class Fulfillment(NamedTuple):
+    """Part of a line shipped from one location on one date."""
+
+    item_id: str
+    location_id: str
+    quantity: int
+    ship_date: dt.date
+    arrival_date: dt.date
+    source_type: str = "ATP"
+    cost: float = 0.0
+
+
+class LinePromise(NamedTuple):
+    """The answer for one line, and what reserving it would hold.
+
+    Answers are NamedTuples: immutable, and three times cheaper to build than frozen
+    dataclasses, which matters on the one-line promise path.
+    """
+
+    line_id: str
+    item_id: str
+    status: LineStatus
+    requested_quantity: int
+    requested_date: dt.date
+    promised_quantity: int
+    promised_date: dt.date | None
+    fulfillments: tuple[Fulfillment, ...]
+    allocations: tuple[Allocation, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class OrderPromise:
+    """The answer for a whole order, computed on one snapshot."""
+
+    snapshot_id: str
+    lines: tuple[LinePromise, ...]
+
+    @property
+    def all_available(self) -> bool:
+        """True when no line is unavailable."""
+        return all(line.status is not LineStatus.UNAVAILABLE for line in self.lines)

@@ -1,0 +1,149 @@
+"""Small in-memory snapshots for unit tests, without files: `snapshot(...)` → SnapshotData."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from promising.domain import (
+    ALL_SUPPLY_MASK,
+    DEFAULT_DEMAND_MASK,
+    DEFAULT_RULE_ID,
+    Consumption,
+    DemandType,
+    ItemType,
+    LocationKind,
+    PromisingMode,
+    SupplyType,
+)
+from promising.engine import Engine
+from promising.model import SupplyModel, build_model
+from promising.snapshot import (
+    CalendarTable,
+    EventTable,
+    ItemTable,
+    LocationTable,
+    RuleTable,
+    SnapshotData,
+)
+
+AS_OF = dt.date(2026, 1, 5)
+
+
+@dataclass
+class Item:
+    item_id: str
+    rule: str = DEFAULT_RULE_ID
+    mode: PromisingMode = PromisingMode.SUPPLY
+    lead_time_days: int = 0
+    fence_days: int = 0
+    unit_cost: float = float("nan")
+
+
+@dataclass
+class Rule:
+    rule_id: str
+    consumption: Consumption = Consumption.LOOKAHEAD
+    accumulate: bool = False
+    supply_mask: int = ALL_SUPPLY_MASK
+    demand_mask: int = DEFAULT_DEMAND_MASK
+
+
+@dataclass
+class Event:
+    """A supply (kind: SupplyType) or demand (kind: DemandType) row; `day` is from as_of."""
+
+    item_id: str
+    location_id: str
+    day: int
+    quantity: int
+    kind: int = 0
+    demand_class: int = -1
+
+
+@dataclass
+class Snapshot:
+    items: list[Item]
+    locations: list[str]
+    supply: list[Event] = field(default_factory=list)
+    demand: list[Event] = field(default_factory=list)
+    rules: list[Rule] = field(default_factory=list)
+    horizon_days: int = 30
+    snapshot_id: str = "test"
+
+    def data(self) -> SnapshotData:
+        rules = [Rule(DEFAULT_RULE_ID), *self.rules]
+        rule_index = {r.rule_id: i for i, r in enumerate(rules)}
+        item_index = {it.item_id: i for i, it in enumerate(self.items)}
+        location_index = {loc: i for i, loc in enumerate(self.locations)}
+        n = len(self.items)
+        items = ItemTable(
+            ids=tuple(it.item_id for it in self.items),
+            item_type=np.full(n, ItemType.BUY, dtype=np.int8),
+            atp_rule=np.array([rule_index[it.rule] for it in self.items], dtype=np.int32),
+            promising_mode=np.array([it.mode for it in self.items], dtype=np.int8),
+            lead_time_days=np.array([it.lead_time_days for it in self.items], dtype=np.int32),
+            make_lead_time_days=np.zeros(n, dtype=np.int32),
+            infinite_time_fence_days=np.array([it.fence_days for it in self.items], np.int32),
+            unit_cost=np.array([it.unit_cost for it in self.items], dtype=np.float64),
+            unit_price=np.full(n, np.nan),
+        )
+        locations = LocationTable(
+            ids=tuple(self.locations),
+            kind=np.full(len(self.locations), LocationKind.WAREHOUSE, dtype=np.int8),
+            region=tuple(None for _ in self.locations),
+            calendar=np.full(len(self.locations), -1, dtype=np.int32),
+        )
+        rule_table = RuleTable(
+            ids=tuple(r.rule_id for r in rules),
+            consumption=np.array([r.consumption for r in rules], dtype=np.int8),
+            accumulate=np.array([r.accumulate for r in rules], dtype=np.bool_),
+            supply_mask=np.array([r.supply_mask for r in rules], dtype=np.int64),
+            demand_mask=np.array([r.demand_mask for r in rules], dtype=np.int64),
+        )
+
+        def events(rows: Sequence[Event]) -> EventTable:
+            return EventTable(
+                item=np.array([item_index[e.item_id] for e in rows], dtype=np.int32),
+                location=np.array([location_index[e.location_id] for e in rows], dtype=np.int32),
+                day=np.array([e.day for e in rows], dtype=np.int32),
+                quantity=np.array([e.quantity for e in rows], dtype=np.int64),
+                kind=np.array([e.kind for e in rows], dtype=np.int8),
+                demand_class=np.array([e.demand_class for e in rows], dtype=np.int16),
+            )
+
+        return SnapshotData(
+            snapshot_id=self.snapshot_id,
+            as_of=AS_OF,
+            horizon_days=self.horizon_days,
+            items=items,
+            locations=locations,
+            rules=rule_table,
+            calendars=CalendarTable(ids=(), working=np.ones((0, self.horizon_days), bool)),
+            supply=events(self.supply),
+            demand=events(self.demand),
+            rows_read={"supply": len(self.supply), "demand": len(self.demand)},
+        )
+
+    def model(self) -> SupplyModel:
+        return build_model(self.data())
+
+    def engine(self) -> Engine:
+        return Engine(self.model())
+
+
+def series(
+    item_id: str,
+    location_id: str,
+    quantities: Sequence[int],
+    kind: int = SupplyType.ONHAND,
+) -> list[Event]:
+    """One event per non-zero period quantity, day = period index."""
+    return [Event(item_id, location_id, t, q, kind) for t, q in enumerate(quantities) if q]
+
+
+SO = DemandType.SALES_ORDER
+FORECAST = DemandType.FORECAST
