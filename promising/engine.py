@@ -131,7 +131,8 @@ class Engine:
         requested = model.bucket_of(line.requested_date)
         if requested >= model.horizon_days:
             raise InvalidInput(
-                f"requested_date {line.requested_date} is after the horizon end {model.horizon_end}",
+                f"requested_date {line.requested_date} is after the horizon end "
+                f"{model.horizon_end}",
                 [FieldViolation(f"lines[{index}].requested_date", "past the horizon")],
             )
         start = max(requested, 0)

@@ -14,7 +14,7 @@ grouped by row (CSR) so a profile under another rule re-bins one row on request.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -33,6 +33,15 @@ from promising.snapshot import (
 def _frozen(arr: np.ndarray) -> np.ndarray:
     arr.flags.writeable = False
     return arr
+
+
+def _freeze_tables(*tables: object) -> None:
+    """Make every array of the snapshot's tables read-only: the model takes them over."""
+    for table in tables:
+        for f in fields(table):  # type: ignore[arg-type]
+            value = getattr(table, f.name)
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -158,8 +167,8 @@ def _item_location_rows(
     """Dense row ids for every (item, location) pair that appears in supply or demand.
 
     Returns (keys, supply_rows, demand_rows); key = item * location_count + location, rows
-    ordered by key, so by (item, location). One np.unique over int64 keys; a dense presence table would avoid the sort
-    but is items × locations large.
+    ordered by key, so by (item, location). One np.unique over int64 keys; a dense presence
+    table would avoid the sort but is items × locations large.
     """
     width = np.int64(max(location_count, 1))
     supply_keys = supply.item.astype(np.int64) * width + supply.location
@@ -189,6 +198,7 @@ def _group(
 def build_model(data: SnapshotData) -> SupplyModel:
     """Build the read-only model from validated snapshot data (vectorized and njit passes)."""
     horizon = data.horizon_days
+    _freeze_tables(data.items, data.locations, data.rules, data.calendars)
     location_count = len(data.locations.ids)
     keys, supply_rows, demand_rows = _item_location_rows(data.supply, data.demand, location_count)
     row_item = (keys // max(location_count, 1)).astype(np.int32)
