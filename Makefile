@@ -9,6 +9,9 @@ STAMPS := .stamps
 PROTOS := $(shell find proto -name '*.proto' 2>/dev/null)
 DEMO := data/demo
 DATA_DIR := data/journal
+BUF_VERSION := 1.75.0
+BUF := node_modules/.bin/buf
+PROTO_DEPS := build/proto-deps
 
 .PHONY: setup test bench soak run lint proto demo clean
 
@@ -36,9 +39,15 @@ soak: setup
 bench: setup
 	$(PY) -m pytest benchmarks -q --benchmark-only --benchmark-columns=min,median,mean,max,rounds
 
-lint: setup
+# buf comes from npm into a local node_modules (ignored by git), pinned to one version.
+$(BUF):
+	npm install --no-save --no-package-lock --no-audit --no-fund --prefix . @bufbuild/buf@$(BUF_VERSION)
+
+lint: setup $(BUF)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(PY) scripts/gen_proto.py --deps $(PROTO_DEPS)
+	$(BUF) lint
 
 demo: setup
 	@test -f $(DEMO)/manifest.json || $(VENV)/bin/promising generate --items 2000 --locations 8 \
