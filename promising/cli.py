@@ -1,0 +1,280 @@
+"""The `promising` command: generate data, look at availability, promise a line, serve."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import sys
+import time
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from promising.availability import AvailabilityProfile
+from promising.errors import PromisingError
+from promising.promise import LinePromise
+
+app = typer.Typer(
+    help="promising: an order-promising engine (ATP). What can we deliver, from where, when?",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class FileFormat(str, Enum):
+    parquet = "parquet"
+    arrow = "arrow"
+
+
+Snapshot = Annotated[Path, typer.Option("--snapshot", "-s", help="Snapshot directory.")]
+
+
+def _fail(message: str) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code=2)
+
+
+def _load(snapshot: Path):
+    from loaders import load_model
+    from promising.engine import Engine
+
+    try:
+        model, report = load_model(snapshot)
+    except PromisingError as exc:
+        raise _fail(str(exc)) from None
+    return Engine(model), report
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"{name}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Directory to write the snapshot into.")],
+    items: Annotated[int, typer.Option(min=1, help="Number of items.")] = 1000,
+    locations: Annotated[int, typer.Option(min=1, help="Number of locations.")] = 8,
+    horizon_days: Annotated[int, typer.Option(min=1, help="Daily buckets.")] = 365,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same files.")] = 1,
+    rows: Annotated[
+        int | None, typer.Option(help="Target supply+demand rows (default: scale with items).")
+    ] = None,
+    file_format: Annotated[FileFormat, typer.Option("--format")] = FileFormat.parquet,
+) -> None:
+    """Write a realistic, seeded snapshot (on-hand, POs, work orders, orders, forecasts)."""
+    from loaders.generator import generate_snapshot
+
+    started = time.perf_counter()
+    with Progress(
+        TextColumn("[bold]generating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("rows"),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("rows", total=None)
+
+        def advance(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        summary = generate_snapshot(
+            out,
+            items=items,
+            locations=locations,
+            horizon_days=horizon_days,
+            seed=seed,
+            target_rows=rows,
+            fmt=file_format.value,
+            progress=advance,
+        )
+    console.print(summary)
+    console.print(f"[green]wrote[/] {out} in {time.perf_counter() - started:.1f} s")
+
+
+def _profile_table(p: AvailabilityProfile, show_all: bool) -> Table:
+    table = Table(title=f"{p.item_id} @ {p.location_id}  (rule {p.rule_id})", title_justify="left")
+    for column in ("date", "supply", "demand", "reserved", "ATP"):
+        table.add_column(column, justify="right" if column != "date" else "left")
+    hidden = 0
+    last = len(p.dates) - 1
+    for i, day in enumerate(p.dates):
+        moved = p.supply[i] or p.demand[i] or p.reserved[i]
+        if not (show_all or moved or i in (0, last)):
+            hidden += 1
+            continue
+        atp = int(p.atp[i])
+        style = "red" if atp < 0 else ""
+        table.add_row(
+            day.isoformat(),
+            f"{int(p.supply[i]):,}",
+            f"{int(p.demand[i]):,}",
+            f"{int(p.reserved[i]):,}",
+            f"[{style}]{atp:,}[/]" if style else f"{atp:,}",
+        )
+    if hidden:
+        table.caption = f"{hidden} days without movement hidden (--all shows them)"
+    return table
+
+
+def _profile_json(p: AvailabilityProfile) -> dict:
+    return {
+        "item_id": p.item_id,
+        "location_id": p.location_id,
+        "rule_id": p.rule_id,
+        "buckets": [
+            {
+                "date": day.isoformat(),
+                "supply": int(p.supply[i]),
+                "demand": int(p.demand[i]),
+                "reserved": int(p.reserved[i]),
+                "atp": int(p.atp[i]),
+            }
+            for i, day in enumerate(p.dates)
+        ],
+    }
+
+
+@app.command()
+def availability(
+    snapshot: Snapshot,
+    item: Annotated[str, typer.Option(help="Item id.")],
+    location: Annotated[
+        list[str] | None, typer.Option(help="Location id (repeat; default: all).")
+    ] = None,
+    rule: Annotated[str | None, typer.Option(help="ATP rule id (default: the item's).")] = None,
+    from_date: Annotated[str | None, typer.Option("--from", help="First date, YYYY-MM-DD.")] = None,
+    to_date: Annotated[str | None, typer.Option("--to", help="Last date, YYYY-MM-DD.")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    plot: Annotated[Path | None, typer.Option(help="Also write a PNG chart here.")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Show days without movement.")] = False,
+) -> None:
+    """Supply, demand, reservations and ATP per day for an item at its locations."""
+    engine, _ = _load(snapshot)
+    try:
+        profiles = engine.availability(
+            item, location, _date(from_date, "--from"), _date(to_date, "--to"), rule
+        )
+    except PromisingError as exc:
+        raise _fail(str(exc)) from None
+    if not profiles:
+        raise _fail(f"item {item!r} has no supply or demand at any location")
+    if output is OutputFormat.json:
+        print(json.dumps([_profile_json(p) for p in profiles], indent=2))
+    else:
+        for p in profiles:
+            console.print(_profile_table(p, show_all))
+    if plot is not None:
+        from promising.plot import plot_profiles
+
+        errors.print(f"[green]plot written to[/] {plot_profiles(profiles, plot)}")
+
+
+def _promise_json(answer: LinePromise) -> dict:
+    return {
+        "line_id": answer.line_id,
+        "item_id": answer.item_id,
+        "status": answer.status.name,
+        "requested_quantity": answer.requested_quantity,
+        "requested_date": answer.requested_date.isoformat(),
+        "promised_quantity": answer.promised_quantity,
+        "promised_date": answer.promised_date.isoformat() if answer.promised_date else None,
+        "fulfillments": [
+            {
+                "location_id": f.location_id,
+                "quantity": f.quantity,
+                "ship_date": f.ship_date.isoformat(),
+                "arrival_date": f.arrival_date.isoformat(),
+                "source_type": f.source_type,
+                "cost": f.cost,
+            }
+            for f in answer.fulfillments
+        ],
+    }
+
+
+@app.command()
+def promise(
+    snapshot: Snapshot,
+    item: Annotated[str, typer.Option(help="Item id.")],
+    quantity: Annotated[int, typer.Option(help="Quantity in the item's base unit.")],
+    date: Annotated[str, typer.Option(help="Requested date, YYYY-MM-DD.")],
+    location: Annotated[str | None, typer.Option(help="Ship-from location.")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+) -> None:
+    """Promise one line at one location: on time, late (with the date) or unavailable."""
+    engine, _ = _load(snapshot)
+    requested = _date(date, "--date")
+    assert requested is not None
+    try:
+        answer = engine.promise_line(item, quantity, requested, location)
+    except PromisingError as exc:
+        raise _fail(str(exc)) from None
+    if output is OutputFormat.json:
+        print(json.dumps(_promise_json(answer), indent=2))
+        return
+    colour = {"ON_TIME": "green", "LATE": "yellow"}.get(answer.status.name, "red")
+    table = Table(title=f"promise {quantity:,} × {item} wanted {requested}", title_justify="left")
+    for column in ("status", "promised", "date", "from", "cost"):
+        table.add_column(column)
+    where = answer.fulfillments[0].location_id if answer.fulfillments else "-"
+    cost = f"{answer.fulfillments[0].cost:,.2f}" if answer.fulfillments else "-"
+    table.add_row(
+        f"[{colour}]{answer.status.name}[/]",
+        f"{answer.promised_quantity:,}",
+        str(answer.promised_date or "-"),
+        where,
+        cost,
+    )
+    console.print(table)
+
+
+@app.command()
+def serve(
+    snapshot: Snapshot,
+    data_dir: Annotated[Path, typer.Option(help="Directory of the reservation journal.")],
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 50051,
+) -> None:
+    """Serve the gRPC API (promising.v1) on a snapshot, with a durable journal."""
+    args = [
+        sys.executable,
+        "-m",
+        "server",
+        "--snapshot",
+        str(snapshot),
+        "--data-dir",
+        str(data_dir),
+    ]
+    args += ["--host", host, "--port", str(port)]
+    os.execv(sys.executable, args)
+
+
+def _mount_client() -> None:
+    try:
+        from promising.client import client_app
+    except ImportError:
+        return
+    app.add_typer(client_app, name="client", help="Talk to a running server.")
+
+
+_mount_client()
