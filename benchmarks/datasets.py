@@ -49,3 +49,70 @@ def events(count: int = 2_000_000, rows: int = 100_000, days: int = 365, seed: i
     is_supply = rng.random(count) < 0.3
     quantity = np.where(is_supply, rng.integers(10, 400, count), -rng.integers(1, 30, count))
     return Events(row, day, quantity.astype(np.int64), rows, days)
+
+
+@functools.cache
+def engine(size: str = "medium", seed: int = 5):
+    """An Engine over `size` item-locations (one item per row, four locations), no files."""
+    import datetime as dt
+
+    from promising.domain import ALL_SUPPLY_MASK, DEFAULT_DEMAND_MASK
+    from promising.engine import Engine
+    from promising.model import build_model
+    from promising.snapshot import (
+        CalendarTable,
+        EventTable,
+        ItemTable,
+        LocationTable,
+        RuleTable,
+        SnapshotData,
+    )
+
+    rows, days = SIZES[size]
+    locations = 4
+    items = rows // locations
+    rng = np.random.default_rng(seed)
+
+    def table(count: int, kinds: int) -> EventTable:
+        return EventTable(
+            item=rng.integers(0, items, count).astype(np.int32),
+            location=rng.integers(0, locations, count).astype(np.int32),
+            day=rng.integers(-5, days + 5, count).astype(np.int32),
+            quantity=rng.integers(1, 100, count).astype(np.int64),
+            kind=rng.integers(0, kinds, count).astype(np.int8),
+            demand_class=np.full(count, -1, dtype=np.int16),
+        )
+
+    data = SnapshotData(
+        snapshot_id=f"bench-{size}",
+        as_of=dt.date(2026, 1, 5),
+        horizon_days=days,
+        items=ItemTable(
+            ids=tuple(f"I{i:06d}" for i in range(items)),
+            item_type=np.zeros(items, np.int8),
+            atp_rule=np.zeros(items, np.int32),
+            promising_mode=np.zeros(items, np.int8),
+            lead_time_days=np.zeros(items, np.int32),
+            make_lead_time_days=np.zeros(items, np.int32),
+            infinite_time_fence_days=np.zeros(items, np.int32),
+            unit_cost=np.ones(items),
+            unit_price=np.full(items, np.nan),
+        ),
+        locations=LocationTable(
+            ids=tuple(f"L{i}" for i in range(locations)),
+            kind=np.zeros(locations, np.int8),
+            region=(None,) * locations,
+            calendar=np.full(locations, -1, np.int32),
+        ),
+        rules=RuleTable(
+            ids=("DEFAULT",),
+            consumption=np.zeros(1, np.int8),
+            accumulate=np.zeros(1, np.bool_),
+            supply_mask=np.array([ALL_SUPPLY_MASK]),
+            demand_mask=np.array([DEFAULT_DEMAND_MASK]),
+        ),
+        calendars=CalendarTable(ids=(), working=np.ones((0, days), bool)),
+        supply=table(rows * 8, 5),
+        demand=table(rows * 20, 2),
+    )
+    return Engine(build_model(data))
