@@ -6,11 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import numpy as np
-from numba import njit
-
 from datasets import engine
-from kernels.promise import earliest_row
+from numba import njit
 from ratio import interleaved
+
+from kernels.promise import earliest_row
 
 
 @njit(cache=True)
