@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from kernels.reserve import apply_reservations
 from promising.errors import InvalidInput, NotFound
 
 
@@ -58,6 +59,20 @@ class ReservationLedger:
         for a in entry:
             self.reserved[a.row, a.bucket] += a.quantity
         self._entries[key] = entry
+
+    def add_many(self, entries: dict[str, tuple[Allocation, ...]]) -> None:
+        """Record many reservations at once (journal replay): one kernel pass over R[t]."""
+        clash = next((key for key in entries if key in self._entries), None)
+        if clash is not None:
+            raise InvalidInput(f"reservation {clash!r} exists already")
+        flat = [a for entry in entries.values() for a in entry]
+        if any(a.quantity <= 0 for a in flat):
+            raise InvalidInput("every reserved quantity must be > 0")
+        if flat:
+            table = np.array(flat, dtype=np.int64)  # (allocations, 3): row, bucket, quantity
+            rows, buckets, quantities = (np.ascontiguousarray(table[:, k]) for k in range(3))
+            apply_reservations(self.reserved, rows, buckets, quantities, 1)
+        self._entries.update(entries)
 
     def remove(self, key: str) -> tuple[Allocation, ...]:
         """Free a reservation at once and return what it held."""

@@ -107,3 +107,14 @@ def dense(
         if b >= 0 and row_mask[r] & (1 << k):
             out[r][b] += q
     return out
+
+
+def apply_reservations(
+    reserved: list[list[int]],
+    allocations: Sequence[tuple[int, int, int]],
+    sign: int,
+) -> list[list[int]]:
+    out = [list(r) for r in reserved]
+    for row, bucket, quantity in allocations:
+        out[row][bucket] += sign * quantity
+    return out

@@ -218,3 +218,15 @@ def test_unknown_rule_and_location_in_availability() -> None:
         engine().availability("A", rule_id="NOPE")
     with pytest.raises(UnknownEntity, match="location"):
         engine().availability("A", ["NOPE"])
+
+
+def test_bulk_add_equals_one_by_one() -> None:
+    """Replaying reservations in bulk gives the same R[t] as adding them one at a time."""
+    one, bulk = engine(), engine()
+    promise = one.promise_order(
+        [LineRequest("1", "A", 3, day(6), "L1"), LineRequest("2", "MULTI", 2, day(4), "L2")]
+    )
+    one.reserve(promise, ["o/1", "o/2"])
+    bulk.ledger.add_many({"o/1": promise.lines[0].allocations, "o/2": promise.lines[1].allocations})
+    assert np.array_equal(one.ledger.reserved, bulk.ledger.reserved)
+    assert np.array_equal(bulk.ledger.reserved, bulk.ledger.recompute())

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from kernels.atp import atp_batch, atp_row
 from kernels.events import bin_row, clip_buckets, group_by_row, scatter_counted
 from kernels.promise import atp_at, earliest_batch, earliest_bucket
+from kernels.reserve import apply_reservations
 
 SUPPLY = [6, 4, 2, 4, 8, 4, 4, 4]
 DEMAND = [6, 2, 3, 6, 6, 1, 2, 2]
@@ -198,3 +199,22 @@ def test_events_to_buckets_match_reference(ev: tuple) -> None:
         assert list(members) == sorted(members)  # stable
         bin_row(ptr, buckets[order], arr(quantities)[order], kinds_arr[order], r, masks[r], row_out)
         assert row_out.tolist() == expected[r]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    allocations=st.lists(
+        st.tuples(st.integers(0, 3), st.integers(0, 6), st.integers(1, 10**9)), max_size=30
+    ),
+    sign=st.sampled_from([1, -1]),
+)
+def test_apply_reservations_matches_reference(
+    allocations: list[tuple[int, int, int]], sign: int
+) -> None:
+    """Bulk reservation apply (and release) equals adding them one by one, repeats included."""
+    reserved = np.zeros((4, 7), dtype=np.int64)
+    rows, buckets, quantities = (
+        np.array([a[k] for a in allocations], dtype=np.int64) for k in range(3)
+    )
+    apply_reservations(reserved, rows, buckets, quantities, sign)
+    assert reserved.tolist() == naive.apply_reservations([[0] * 7] * 4, allocations, sign)
