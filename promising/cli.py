@@ -17,6 +17,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from promising.availability import AvailabilityProfile
+from promising.engine import Engine
 from promising.errors import PromisingError
 from promising.promise import LinePromise
 
@@ -40,6 +41,7 @@ class FileFormat(StrEnum):
 
 
 Snapshot = Annotated[Path, typer.Option("--snapshot", "-s", help="Snapshot directory.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No load report on stderr.")]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -47,15 +49,18 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _load(snapshot: Path):
+def _load(snapshot: Path, quiet: bool = False) -> Engine:
+    """Load a snapshot into an engine; the load report goes to stderr unless quiet."""
     from loaders import load_model
-    from promising.engine import Engine
 
     try:
         model, report = load_model(snapshot)
     except PromisingError as exc:
         raise _fail(str(exc)) from None
-    return Engine(model), report
+    if not quiet:
+        for line in report.lines():
+            errors.print(f"[dim]{line}[/]")
+    return Engine(model)
 
 
 def _date(value: str | None, name: str) -> dt.date | None:
@@ -78,6 +83,9 @@ def generate(
         int | None, typer.Option(help="Target supply+demand rows (default: scale with items).")
     ] = None,
     file_format: Annotated[FileFormat, typer.Option("--format")] = FileFormat.parquet,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Bucket 0, YYYY-MM-DD (default: today).")
+    ] = None,
 ) -> None:
     """Write a realistic, seeded snapshot (on-hand, POs, work orders, orders, forecasts)."""
     from loaders.generator import generate_snapshot
@@ -103,11 +111,14 @@ def generate(
             locations=locations,
             horizon_days=horizon_days,
             seed=seed,
+            as_of=_date(as_of, "--as-of"),
             target_rows=rows,
             fmt=file_format.value,
             progress=advance,
         )
-    console.print(summary)
+    tables = ", ".join(f"{name} {count:,}" for name, count in summary.rows.items())
+    console.print(f"snapshot {summary.snapshot_id} as of {summary.as_of}, {horizon_days} days")
+    console.print(f"rows: {tables}; item-locations {summary.item_locations:,}")
     console.print(f"[green]wrote[/] {out} in {time.perf_counter() - started:.1f} s")
 
 
@@ -167,9 +178,10 @@ def availability(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     plot: Annotated[Path | None, typer.Option(help="Also write a PNG chart here.")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Show days without movement.")] = False,
+    quiet: Quiet = False,
 ) -> None:
     """Supply, demand, reservations and ATP per day for an item at its locations."""
-    engine, _ = _load(snapshot)
+    engine = _load(snapshot, quiet)
     try:
         profiles = engine.availability(
             item, location, _date(from_date, "--from"), _date(to_date, "--to"), rule
@@ -220,9 +232,10 @@ def promise(
     date: Annotated[str, typer.Option(help="Requested date, YYYY-MM-DD.")],
     location: Annotated[str | None, typer.Option(help="Ship-from location.")] = None,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    quiet: Quiet = False,
 ) -> None:
     """Promise one line at one location: on time, late (with the date) or unavailable."""
-    engine, _ = _load(snapshot)
+    engine = _load(snapshot, quiet)
     requested = _date(date, "--date")
     assert requested is not None
     try:
