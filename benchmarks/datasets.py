@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -54,8 +56,6 @@ def events(count: int = 2_000_000, rows: int = 100_000, days: int = 365, seed: i
 @functools.cache
 def engine(size: str = "medium", seed: int = 5):
     """An Engine over `size` item-locations (one item per row, four locations), no files."""
-    import datetime as dt
-
     from promising.domain import ALL_SUPPLY_MASK, DEFAULT_DEMAND_MASK
     from promising.engine import Engine
     from promising.model import build_model
@@ -116,3 +116,32 @@ def engine(size: str = "medium", seed: int = 5):
         demand=table(rows * 20, 2),
     )
     return Engine(build_model(data))
+
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "bench"
+SNAPSHOT_SIZES = {
+    # name: (items, locations, target supply+demand rows)
+    "small": (500, 4, 20_000),
+    "medium": (5_000, 8, 1_000_000),
+    "large": (25_000, 8, 10_000_000),
+}
+
+
+def snapshot_dir(size: str, fmt: str = "parquet") -> Path:
+    """A generated snapshot on disk (made once, then reused from data/bench/)."""
+    from loaders.generator import generate_snapshot
+
+    items, locations, rows = SNAPSHOT_SIZES[size]
+    out = DATA_DIR / f"{size}-{fmt}"
+    if not (out / "manifest.json").exists():
+        generate_snapshot(
+            out,
+            items=items,
+            locations=locations,
+            horizon_days=365,
+            seed=42,
+            as_of=dt.date(2026, 1, 5),
+            fmt=fmt,
+            target_rows=rows,
+        )
+    return out

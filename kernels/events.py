@@ -1,8 +1,8 @@
 """Raw supply/demand events → dense (rows, horizon) buckets, and a row index over the events.
 
-Events arrive unsorted (as the ERP exported them). Both passes are O(events): a scatter-add
-into the dense matrices, and a counting sort that groups events by row (CSR) so one row's
-events can be re-binned under another rule without touching the rest.
+Events arrive unsorted (as the ERP exported them). A counting sort groups them by row (CSR),
+O(events); each row is then binned while it sits in cache, and one row's events can be
+re-binned under another rule without touching the rest.
 """
 
 from __future__ import annotations
@@ -36,28 +36,6 @@ def clip_buckets(days: np.ndarray, horizon: int, out: np.ndarray) -> tuple[int, 
 
 
 @jit
-def scatter_counted(
-    rows: np.ndarray,
-    buckets: np.ndarray,
-    quantities: np.ndarray,
-    types: np.ndarray,
-    row_type_mask: np.ndarray,
-    out: np.ndarray,
-) -> None:
-    """out[row, bucket] += quantity for each event whose type bit is set in its row's mask.
-
-    Events with bucket -1 (past the horizon) are skipped.
-    """
-    for i in range(rows.shape[0]):
-        b = buckets[i]
-        if b < 0:
-            continue
-        r = rows[i]
-        if (row_type_mask[r] >> types[i]) & 1:
-            out[r, b] += quantities[i]
-
-
-@jit
 def group_by_row(rows: np.ndarray, row_count: int) -> tuple[np.ndarray, np.ndarray]:
     """Counting sort: (ptr, order) with events of row r at order[ptr[r]:ptr[r+1]].
 
@@ -75,6 +53,52 @@ def group_by_row(rows: np.ndarray, row_count: int) -> tuple[np.ndarray, np.ndarr
         order[fill[r]] = i
         fill[r] += 1
     return ptr, order
+
+
+@jit
+def group_events(
+    rows: np.ndarray,
+    days: np.ndarray,
+    quantities: np.ndarray,
+    kinds: np.ndarray,
+    classes: np.ndarray,
+    row_count: int,
+    horizon: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Group events by row and bucket their days, in two passes and no gathers.
+
+    Returns (ptr, bucket, quantity, kind, demand_class, past_due, beyond): the event columns
+    in row order (stable), days folded/cut as `clip_buckets` does, and its two counts.
+    """
+    n = rows.shape[0]
+    ptr = np.zeros(row_count + 1, dtype=np.int64)
+    for i in range(n):
+        ptr[rows[i] + 1] += 1
+    for r in range(row_count):
+        ptr[r + 1] += ptr[r]
+    fill = ptr[:-1].copy()
+    bucket = np.empty(n, dtype=np.int64)
+    quantity = np.empty(n, dtype=np.int64)
+    kind = np.empty(n, dtype=np.int8)
+    demand_class = np.empty(n, dtype=np.int16)
+    past_due = 0
+    beyond = 0
+    for i in range(n):
+        r = rows[i]
+        k = fill[r]
+        fill[r] = k + 1
+        d = days[i]
+        if d < 0:
+            d = 0
+            past_due += 1
+        elif d >= horizon:
+            d = -1
+            beyond += 1
+        bucket[k] = d
+        quantity[k] = quantities[i]
+        kind[k] = kinds[i]
+        demand_class[k] = classes[i]
+    return ptr, bucket, quantity, kind, demand_class, past_due, beyond
 
 
 @jit

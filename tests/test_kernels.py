@@ -9,7 +9,14 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from kernels.atp import atp_batch, atp_row
-from kernels.events import bin_row, clip_buckets, group_by_row, scatter_counted
+from kernels.events import (
+    bin_row,
+    clip_buckets,
+    dense_from_grouped,
+    group_by_row,
+    group_events,
+    lookahead_from_events,
+)
 from kernels.promise import atp_at, earliest_batch, earliest_bucket
 from kernels.reserve import apply_reservations
 
@@ -184,13 +191,15 @@ def test_events_to_buckets_match_reference(ev: tuple) -> None:
     ref_buckets, ref_past, ref_beyond = naive.bucketize(days, horizon)
     assert (buckets.tolist(), past, beyond) == (ref_buckets, ref_past, ref_beyond)
 
-    out = np.zeros((row_count, horizon), dtype=np.int64)
     kinds_arr = np.asarray(kinds, dtype=np.int8)
-    scatter_counted(arr(rows), buckets, arr(quantities), kinds_arr, arr(masks), out)
     expected = naive.dense(rows, ref_buckets, quantities, kinds, masks, horizon)
+    ptr, order = group_by_row(arr(rows), row_count)
+    out = np.full((row_count, horizon), -7, dtype=np.int64)  # garbage: the kernel zeroes rows
+    dense_from_grouped(
+        ptr, buckets[order], arr(quantities)[order], kinds_arr[order], arr(masks), out
+    )
     assert out.tolist() == expected
 
-    ptr, order = group_by_row(arr(rows), row_count)
     assert sorted(order.tolist()) == list(range(len(rows)))
     row_out = np.empty(horizon, dtype=np.int64)
     for r in range(row_count):
@@ -199,6 +208,17 @@ def test_events_to_buckets_match_reference(ev: tuple) -> None:
         assert list(members) == sorted(members)  # stable
         bin_row(ptr, buckets[order], arr(quantities)[order], kinds_arr[order], r, masks[r], row_out)
         assert row_out.tolist() == expected[r]
+
+    classes = np.arange(len(rows), dtype=np.int16)
+    grouped = group_events(
+        arr(rows), arr(days), arr(quantities), kinds_arr, classes, row_count, horizon
+    )
+    g_ptr, g_bucket, g_quantity, g_kind, g_class, g_past, g_beyond = grouped
+    assert (g_ptr.tolist(), g_past, g_beyond) == (ptr.tolist(), ref_past, ref_beyond)
+    assert g_class.tolist() == order.tolist()  # same stable order as the counting sort
+    assert g_bucket.tolist() == buckets[order].tolist()
+    assert g_quantity.tolist() == arr(quantities)[order].tolist()
+    assert g_kind.tolist() == kinds_arr[order].tolist()
 
 
 @settings(max_examples=100, deadline=None)
@@ -218,3 +238,15 @@ def test_apply_reservations_matches_reference(
     )
     apply_reservations(reserved, rows, buckets, quantities, sign)
     assert reserved.tolist() == naive.apply_reservations([[0] * 7] * 4, allocations, sign)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ev=events())
+def test_lookahead_from_events_matches_reference(ev: tuple) -> None:
+    """ATP straight from signed unsorted events equals binning then the reference LOOKAHEAD."""
+    horizon, row_count, rows, days, quantities, kinds, _ = ev
+    signed = [q if k % 2 else -q for q, k in zip(quantities, kinds, strict=True)]
+    got = lookahead_from_events(arr(rows), arr(days), arr(signed), row_count, horizon)
+    buckets, _, _ = naive.bucketize(days, horizon)
+    sums = naive.dense(rows, buckets, signed, [0] * len(rows), [1] * row_count, horizon)
+    assert got.tolist() == [naive.lookahead(row) for row in sums]
