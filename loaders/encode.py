@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders.validate import check_min, refuse
+from loaders.validate import check_min, first_value, refuse
 
 NULL = -1
 UNKNOWN = -2
@@ -62,7 +62,7 @@ def index_of(
     codes = lookup(values, ids)
     unknown = codes == UNKNOWN
     if unknown.any():
-        refuse(table, column, f"unknown {what}", unknown)
+        refuse(table, column, f"unknown {what} {first_value(values, unknown)!r}", unknown)
     if null != NULL and values.null_count:
         codes[codes == NULL] = null
     return codes
@@ -87,7 +87,8 @@ def encode_enum(
     unknown = codes == UNKNOWN
     if unknown.any():
         allowed = ", ".join(m.name for m in enum)
-        refuse(table, column, f"unknown value (allowed: {allowed})", unknown)
+        value = first_value(values, unknown)
+        refuse(table, column, f"unknown value {value!r} (allowed: {allowed})", unknown)
     if missing != NULL and values.null_count:
         codes[codes == NULL] = missing
     return codes

@@ -174,7 +174,8 @@ def _type_masks(table: pa.Table, column: str, enum: type, default: int) -> np.nd
     bad[parents[codes < 0]] = True
     if bad.any():
         allowed = ", ".join(m.name for m in enum)
-        refuse(t.ATP_RULES.name, column, f"unknown value (allowed: {allowed})", bad)
+        value = flat[int(np.flatnonzero(codes < 0)[0])].as_py()
+        refuse(t.ATP_RULES.name, column, f"unknown value {value!r} (allowed: {allowed})", bad)
     listed = ~np.asarray(lists.is_null())
     masks[listed] = 0
     np.bitwise_or.at(masks, parents, np.left_shift(np.int64(1), codes.astype(np.int64)))
@@ -193,7 +194,7 @@ def _calendars(table: pa.Table | None, manifest: Manifest) -> tuple[CalendarTabl
     day = day_offsets(table.column("date"), manifest.as_of)
     # (calendar, day) packed into one int64: calendar above bit 32, day shifted non-negative.
     keys = (calendar.astype(np.int64) << 32) | (day.astype(np.int64) + 2**31)
-    check_unique_keys(name, "date", keys)
+    check_unique_keys(name, "date", keys, "(calendar_id, date)")
     working = np.ones((len(ids), horizon), dtype=bool)
     inside = (day >= 0) & (day < horizon)
     is_working = np.asarray(table.column("is_working"), dtype=bool)

@@ -23,6 +23,11 @@ def refuse(table: str, column: str | None, message: str, bad: np.ndarray | None 
     raise SnapshotError(SnapshotProblem(table, column, message, rows))
 
 
+def first_value(values: pa.ChunkedArray, bad: np.ndarray) -> object:
+    """The value of the first bad row, to quote in a message."""
+    return values[int(np.flatnonzero(bad)[0])].as_py()
+
+
 def _is_str(t: pa.DataType) -> bool:
     if pa.types.is_dictionary(t):
         t = t.value_type
@@ -96,10 +101,10 @@ def check_unique(table: str, column: str, values: pa.ChunkedArray) -> None:
         return
     repeat = (~series.is_first_distinct()).to_numpy()
     if repeat.any():
-        refuse(table, column, "duplicate id", repeat)
+        refuse(table, column, f"duplicate id {first_value(values, repeat)!r}", repeat)
 
 
-def check_unique_keys(table: str, column: str, keys: np.ndarray) -> None:
+def check_unique_keys(table: str, column: str, keys: np.ndarray, what: str) -> None:
     """Refuse repeated int64 keys (composite ids packed into one integer)."""
     if keys.shape[0] < 2:
         return
@@ -109,7 +114,7 @@ def check_unique_keys(table: str, column: str, keys: np.ndarray) -> None:
     if repeat_sorted.any():
         repeat = np.zeros(keys.shape[0], dtype=bool)
         repeat[order[repeat_sorted]] = True
-        refuse(table, column, "duplicate id", repeat)
+        refuse(table, column, f"duplicate {what}", repeat)
 
 
 def check_min(table: str, column: str, values: np.ndarray, minimum: int, what: str) -> None:

@@ -97,6 +97,8 @@ def row_counts(rng: np.random.Generator, master: Master, total_rows: int) -> np.
     counts = np.zeros((il_count, len(CATEGORIES)), dtype=np.int64)
     weight = np.sqrt(master.il_rate)
     for c, (rows, mask) in enumerate(zip(per_category, eligible, strict=True)):
+        if rows == 0:
+            continue
         if CATEGORIES[c].code == SupplyType.ONHAND and CATEGORIES[c].table == "supply":
             # On-hand: spread evenly (a row or two of stock per item-location), not by weight.
             counts[:, c] = rows // il_count
