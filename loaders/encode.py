@@ -19,26 +19,53 @@ from loaders.validate import check_min, first_value, refuse
 NULL = -1
 UNKNOWN = -2
 _EPOCH = dt.date(1970, 1, 1)
+_CATEGORIES_MAX = int(np.iinfo(np.int16).max)
+
+
+def _valid(array: pa.Array) -> np.ndarray | None:
+    """1 where a row is not null, 0 where it is (None: no nulls), from the validity bitmap."""
+    if not array.null_count:
+        return None
+    bitmap = array.buffers()[0]
+    if bitmap is None:  # the null type: every row is null
+        return np.zeros(len(array), dtype=np.uint8)
+    bits = np.unpackbits(
+        np.frombuffer(bitmap, dtype=np.uint8), count=array.offset + len(array), bitorder="little"
+    )
+    return bits[array.offset :]
+
+
+def _raw(array: pa.Array) -> np.ndarray:
+    """The values buffer of a fixed-width array as numpy, nulls included (zero-copy)."""
+    dtype = np.dtype(array.type.to_pandas_dtype())
+    buffer = array.buffers()[1]
+    return np.frombuffer(
+        buffer, dtype=dtype, count=len(array), offset=array.offset * dtype.itemsize
+    )
 
 
 def _lookup_chunk(chunk: pa.Array, value_set: pa.Array, out: np.ndarray) -> None:
     """Write the position in `value_set` of each value of `chunk` into `out`."""
     if pa.types.is_dictionary(chunk.type):
-        # Look up each distinct value once, then gather by the row's dictionary index.
+        # Look up each distinct value once, then gather by the row's dictionary index (the
+        # index under a null row is arbitrary: clipped here, overwritten below).
         mapping = np.zeros(max(len(chunk.dictionary), 1), dtype=out.dtype)
         _lookup_chunk(chunk.dictionary, value_set, mapping[: len(chunk.dictionary)])
-        indices = chunk.indices
-        if indices.null_count:
-            indices = indices.fill_null(0)
-        np.take(mapping, indices.to_numpy(), out=out)
+        np.take(mapping, _raw(chunk.indices), out=out, mode="clip")
+        valid = _valid(chunk.indices)
     else:
         if pa.types.is_string_view(chunk.type):
             chunk = chunk.cast(pa.large_string())
         if chunk.type != value_set.type:
             value_set = value_set.cast(chunk.type)
         out[:] = pc.index_in(chunk, value_set=value_set).fill_null(UNKNOWN).to_numpy()
-    if chunk.null_count:
-        out[np.asarray(chunk.is_null())] = NULL
+        valid = _valid(chunk)
+    if valid is not None:
+        # out = out where valid else NULL (-1), as three in-place passes, no boolean indexing.
+        valid = valid.astype(out.dtype, copy=False)
+        out *= valid
+        out += valid
+        out -= 1
 
 
 def lookup(
@@ -141,14 +168,29 @@ def strings(values: pa.ChunkedArray | None, n: int) -> tuple[str | None, ...]:
     return tuple(values.to_pylist())
 
 
-def distinct_used(values: pa.ChunkedArray) -> pa.Array:
-    """Sorted distinct non-null strings that occur in `values` (dictionary-aware)."""
+def encode_categories(
+    table: str, column: str, values: pa.ChunkedArray
+) -> tuple[pa.Array, np.ndarray]:
+    """(sorted distinct strings that occur, int16 index of each row's value, -1 = null).
+
+    A dictionary may hold values no row uses (a writer's shared dictionary): those are left
+    out, so the categories do not depend on how the file was encoded.
+    """
     found: set[str] = set()
     for chunk in values.chunks:
-        if pa.types.is_dictionary(chunk.type):
-            indices = chunk.indices.drop_null().to_numpy()
-            used = np.bincount(indices, minlength=len(chunk.dictionary)) > 0
-            found.update(chunk.dictionary.filter(pa.array(used)).to_pylist())
-        else:
-            found.update(pc.unique(chunk.drop_null()).to_pylist())
-    return pa.array(sorted(found), type=pa.string())
+        distinct = chunk.dictionary if pa.types.is_dictionary(chunk.type) else pc.unique(chunk)
+        found.update(distinct.drop_null().to_pylist())
+    if len(found) > _CATEGORIES_MAX:
+        refuse(table, column, f"more than {_CATEGORIES_MAX} distinct values")
+    candidates = pa.array(sorted(found), pa.string())
+    codes = lookup(values, candidates, np.int16)
+    count = len(candidates)
+    if count <= 8:  # a few compare passes beat a bincount that widens every code to intp
+        used = np.array([(codes == k).any() for k in range(count)], dtype=bool)
+    else:
+        used = np.bincount(codes[codes >= 0], minlength=count) > 0
+    if not used.all():
+        remap = (np.cumsum(used) - 1).astype(np.int16)
+        codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], codes).astype(np.int16)
+        candidates = candidates.filter(pa.array(used))
+    return candidates, codes

@@ -20,9 +20,8 @@ import pyarrow.compute as pc
 from loaders import tables as t
 from loaders.encode import (
     NULL,
-    UNKNOWN,
     day_offsets,
-    distinct_used,
+    encode_categories,
     encode_enum,
     floats,
     index_of,
@@ -55,8 +54,6 @@ from promising.snapshot import (
 
 __all__ = ["Manifest", "load_snapshot", "read_manifest"]
 
-_DEMAND_CLASSES_MAX = int(np.iinfo(np.int16).max)
-
 
 def load_snapshot(path: str | Path, *, timings: dict[str, float] | None = None) -> SnapshotData:
     """Read, validate and encode the snapshot in directory `path`.
@@ -77,24 +74,9 @@ def load_snapshot(path: str | Path, *, timings: dict[str, float] | None = None) 
     calendars, calendar_ids = _calendars(loaded.get("calendars"), manifest)
     items, item_ids = _items(loaded["items"], rule_ids)
     locations, location_ids = _locations(loaded["locations"], calendar_ids)
-    demand_table = loaded["demand"]
-    classes = (
-        distinct_used(demand_table.column("demand_class"))
-        if "demand_class" in demand_table.column_names
-        else pa.array([], pa.string())
+    supply, demand, classes = _events(
+        loaded["supply"], loaded["demand"], item_ids, location_ids, manifest.as_of
     )
-    if len(classes) > _DEMAND_CLASSES_MAX:
-        refuse("demand", "demand_class", f"more than {_DEMAND_CLASSES_MAX} demand classes")
-    ids = (item_ids, location_ids)
-    # Supply and demand encode on two threads: Arrow, polars and numpy release the GIL.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        supply_job = pool.submit(
-            _events, loaded["supply"], "supply", SupplyType, ids, manifest.as_of, None
-        )
-        demand_job = pool.submit(
-            _events, demand_table, "demand", DemandType, ids, manifest.as_of, classes
-        )
-        supply, demand = supply_job.result(), demand_job.result()
     data = SnapshotData(
         snapshot_id=manifest.snapshot_id,
         as_of=manifest.as_of,
@@ -189,8 +171,7 @@ def _calendars(table: pa.Table | None, manifest: Manifest) -> tuple[CalendarTabl
         empty = pa.array([], pa.string())
         return CalendarTable(ids=(), working=np.ones((0, horizon), dtype=bool)), empty
     name = t.CALENDARS.name
-    ids = distinct_used(table.column("calendar_id"))
-    calendar = index_of(name, "calendar_id", table.column("calendar_id"), ids, "calendar")
+    ids, calendar = encode_categories(name, "calendar_id", table.column("calendar_id"))
     day = day_offsets(table.column("date"), manifest.as_of)
     # (calendar, day) packed into one int64: calendar above bit 32, day shifted non-negative.
     keys = (calendar.astype(np.int64) << 32) | (day.astype(np.int64) + 2**31)
@@ -257,33 +238,60 @@ def _locations(table: pa.Table, calendar_ids: pa.Array) -> tuple[LocationTable, 
 
 
 def _events(
-    table: pa.Table,
-    name: str,
-    kinds: type,
-    ids: tuple[pa.Array, pa.Array],
+    supply_table: pa.Table,
+    demand_table: pa.Table,
+    item_ids: pa.Array,
+    location_ids: pa.Array,
     as_of: dt.date,
-    classes: pa.Array | None,
-) -> EventTable:
-    """Supply (`classes` None) or demand rows, in file order."""
+) -> tuple[EventTable, EventTable, pa.Array]:
+    """Supply and demand rows in file order, and the demand classes they name.
+
+    The checks and encoders run as independent jobs on two threads (Arrow, polars and numpy
+    release the GIL); results are taken in a fixed order, so which problem is reported first
+    never depends on timing.
+    """
+    ids = (item_ids, location_ids)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = [
+            pool.submit(check_unique, "supply", "supply_id", supply_table.column("supply_id")),
+            pool.submit(_event_columns, supply_table, "supply", SupplyType, ids, as_of),
+            pool.submit(check_unique, "demand", "demand_id", demand_table.column("demand_id")),
+            pool.submit(_event_columns, demand_table, "demand", DemandType, ids, as_of),
+            pool.submit(_demand_classes, demand_table),
+        ]
+        try:
+            _, supply, _, demand, (classes, demand_class) = [job.result() for job in jobs]
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+    no_class = np.full(supply_table.num_rows, NULL, dtype=np.int16)
+    return (
+        EventTable(**supply, demand_class=no_class),
+        EventTable(**demand, demand_class=demand_class),
+        classes,
+    )
+
+
+def _demand_classes(table: pa.Table) -> tuple[pa.Array, np.ndarray]:
+    values = _optional(table, "demand_class")
+    if values is None or pa.types.is_null(values.type):
+        return pa.array([], pa.string()), np.full(table.num_rows, NULL, dtype=np.int16)
+    return encode_categories("demand", "demand_class", values)
+
+
+def _event_columns(
+    table: pa.Table, name: str, kinds: type, ids: tuple[pa.Array, pa.Array], as_of: dt.date
+) -> dict[str, np.ndarray]:
     n = table.num_rows
-    id_column, type_column = f"{name}_id", f"{name}_type"
-    check_unique(name, id_column, table.column(id_column))
     item_ids, location_ids = ids
-    if classes is None or "demand_class" not in table.column_names:
-        demand_class = np.full(n, NULL, dtype=np.int16)
-    else:
-        codes = lookup(table.column("demand_class"), classes)
-        assert not (codes == UNKNOWN).any(), "classes are the column's own distinct values"
-        demand_class = codes.astype(np.int16)
-    return EventTable(
-        item=index_of(name, "item_id", table.column("item_id"), item_ids, "item"),
-        location=index_of(
+    return {
+        "item": index_of(name, "item_id", table.column("item_id"), item_ids, "item"),
+        "location": index_of(
             name, "location_id", table.column("location_id"), location_ids, "location"
         ),
-        day=day_offsets(table.column("date"), as_of),
-        quantity=integers(
+        "day": day_offsets(table.column("date"), as_of),
+        "quantity": integers(
             name, "quantity", table.column("quantity"), n, np.int64, 1, "quantity must be > 0"
         ),
-        kind=encode_enum(name, type_column, table.column(type_column), kinds),
-        demand_class=demand_class,
-    )
+        "kind": encode_enum(name, f"{name}_type", table.column(f"{name}_type"), kinds),
+    }
