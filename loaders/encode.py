@@ -194,3 +194,18 @@ def encode_categories(
         codes = np.where(codes >= 0, remap[np.maximum(codes, 0)], codes).astype(np.int16)
         candidates = candidates.filter(pa.array(used))
     return candidates, codes
+
+
+def optional_column(table: pa.Table, name: str) -> pa.ChunkedArray | None:
+    """The column, or None when the file does not have it."""
+    return table.column(name) if name in table.column_names else None
+
+
+def id_set(values: pa.ChunkedArray) -> pa.Array:
+    """A table's ids as one plain string array: the value set to look references up in."""
+    array = values.combine_chunks()
+    if pa.types.is_dictionary(array.type):
+        array = array.dictionary_decode()
+    if not pa.types.is_string(array.type):
+        array = array.cast(pa.large_string())
+    return array

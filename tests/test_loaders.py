@@ -299,6 +299,23 @@ def _cast(table: str, column: str, type_: pa.DataType) -> Callable[[dict], None]
     return mutate
 
 
+def _no_optional_tables(tables: dict[str, pa.Table]) -> None:
+    del tables["atp_rules"], tables["calendars"]
+    _drop(tables, "items", "atp_rule_id")
+    _drop(tables, "locations", "calendar_id")
+
+
+def _empty_optional_tables(tables: dict[str, pa.Table]) -> None:
+    for name in ("atp_rules", "calendars"):
+        tables[name] = tables[name].slice(0, 0)
+    _drop(tables, "items", "atp_rule_id")
+    _drop(tables, "locations", "calendar_id")
+
+
+def _set_new(tables: dict[str, pa.Table], table: str, column: str, values: pa.Array) -> None:
+    tables[table] = tables[table].append_column(column, values)
+
+
 ACCEPTED: list[tuple[str, Callable[[dict[str, pa.Table]], None]]] = [
     ("int8 quantity", _cast("supply", "quantity", pa.int8())),
     ("uint32 quantity", _cast("demand", "quantity", pa.uint32())),
@@ -311,20 +328,11 @@ ACCEPTED: list[tuple[str, Callable[[dict[str, pa.Table]], None]]] = [
     ("no optional item columns", lambda t: _drop(t, "items", "atp_rule_id", "promising_mode")),
     ("no optional columns", lambda t: _drop(t, "demand", "demand_class", "order_line_id")),
     ("no optional tables", lambda t: _no_optional_tables(t)),
+    ("empty optional tables", _empty_optional_tables),
     ("all-null optional column", lambda t: _set(t, "locations", "region", pa.nulls(3))),
     ("unknown extra column", lambda t: _set_new(t, "supply", "lot", pa.array(["x"] * 4))),
     ("later tables ignored", lambda t: t.update(bom=pa.table({"nonsense": [1]}))),
 ]
-
-
-def _no_optional_tables(tables: dict[str, pa.Table]) -> None:
-    del tables["atp_rules"], tables["calendars"]
-    _drop(tables, "items", "atp_rule_id")
-    _drop(tables, "locations", "calendar_id")
-
-
-def _set_new(tables: dict[str, pa.Table], table: str, column: str, values: pa.Array) -> None:
-    tables[table] = tables[table].append_column(column, values)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -358,6 +366,38 @@ def test_chunks_with_different_dictionaries(tmp_path: Path) -> None:
         writer.write(second)
     data = load_snapshot(tmp_path)
     assert data.supply.item.tolist() == [0, 1, 0, 2]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_demand_classes_are_the_values_used(tmp_path: Path, fmt: str) -> None:
+    """A dictionary value no row uses is not a demand class (Arrow IPC keeps whole dictionaries)."""
+    tables = valid_tables()
+    dictionary = pa.array(["BRONZE", "GOLD", "PLATINUM", "SILVER"])
+    indices = pa.array([3, None, None, 1, 3], pa.int8())
+    _set(tables, "demand", "demand_class", pa.DictionaryArray.from_arrays(indices, dictionary))
+    data = load_snapshot(write(tmp_path, tables, fmt))
+    assert data.demand_classes == ("GOLD", "SILVER")
+    assert data.demand.demand_class.tolist() == [1, -1, -1, 0, 1]
+
+
+LOOKUP_TYPES = [
+    pa.string(),
+    pa.large_string(),
+    pa.string_view(),
+    pa.dictionary(pa.int8(), pa.string()),
+]
+
+
+@pytest.mark.parametrize("type_", LOOKUP_TYPES, ids=str)
+def test_lookup_of_sliced_chunks_with_nulls(type_: pa.DataType) -> None:
+    """Lookups honour chunk offsets and validity bitmaps: null → -1, unknown → -2."""
+    from loaders.encode import lookup
+
+    values = pa.array(["x", "b", None, "a", "zz", None, "b", "a", "c"] * 3).cast(type_)
+    chunked = pa.chunked_array([values.slice(1, 7), values.slice(10, 9), values.slice(20)])
+    codes = lookup(chunked, pa.array(["a", "b", "c"]), np.int16)
+    expected = [{"a": 0, "b": 1, "c": 2, None: -1}.get(v, -2) for v in chunked.to_pylist()]
+    assert codes.tolist() == expected
 
 
 # --- refused snapshots ------------------------------------------------------------------
