@@ -92,7 +92,7 @@ def generate_snapshot(
     if target_rows < 0:
         raise ValueError("target_rows must be >= 0")
     counts = row_counts(rng, master, target_rows)
-    supply_factor = rng.uniform(0.6, 1.3, il_count)
+    supply_factor = rng.uniform(0.7, 1.4, il_count)
 
     small = {
         "locations": master.locations,

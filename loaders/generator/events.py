@@ -44,12 +44,12 @@ class Category:
 
 
 CATEGORIES = (
-    Category("supply", SupplyType.ONHAND, 0.08, "OH-", 0.30),
+    Category("supply", SupplyType.ONHAND, 0.08, "OH-", 0.45),
     Category("supply", SupplyType.PURCHASE_ORDER, 0.14, "PO-", 0.45),
     Category("supply", SupplyType.TRANSFER, 0.05, "TR-", 0.10),
     Category("supply", SupplyType.WORK_ORDER, 0.04, "WO-", 0.45),
     Category("supply", SupplyType.PLANNED_ORDER, 0.05, "PL-", 0.20),
-    Category("demand", DemandType.SALES_ORDER, 0.44, "SO-", 0.60),
+    Category("demand", DemandType.SALES_ORDER, 0.44, "SO-", 0.50),
     Category("demand", DemandType.TRANSFER, 0.04, "TO-", 0.10),
     Category("demand", DemandType.FORECAST, 0.16, "FC-", 1.00),
 )
@@ -276,9 +276,9 @@ def event_batch(
             dictionaries["demand_class"],
             classed,
         )
-        order_number, line = np.divmod(number, ORDER_LINES)
+        order_number, line = np.divmod(number - 1, ORDER_LINES)
         columns["order_line_id"] = text_ids(
-            n, ["SO", (order_number, numbering.width), "/", (line + 1, 1)], valid=sales
+            n, ["ORD-", (order_number + 1, numbering.width), "/", (line + 1, 1)], valid=sales
         )
     return pa.table(columns, schema=event_schema(table))
 

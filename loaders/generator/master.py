@@ -107,7 +107,7 @@ def items_table(
     make_lead_time = rng.integers(1, 16, count)
     fenced = rng.random(count) < 0.2
     fence = rng.choice(np.array([60, 90, 120, 180]), size=count)
-    unit_cost = np.round(rng.lognormal(np.log(20.0), 1.0, count), 2) + 0.01
+    unit_cost = np.maximum(np.round(rng.lognormal(np.log(20.0), 1.0, count), 2), 0.01)
     unit_price = np.round(unit_cost * rng.uniform(1.15, 2.5, count), 2)
     numbers = np.arange(1, count + 1)
     table = pa.table(
