@@ -45,12 +45,6 @@ class TableSpec:
     columns: tuple[Column, ...]
     required: bool = True
 
-    def column(self, name: str) -> Column:
-        for column in self.columns:
-            if column.name == name:
-                return column
-        raise KeyError(name)
-
 
 def _events(id_column: str, type_column: str, *extra: Column) -> tuple[Column, ...]:
     return (

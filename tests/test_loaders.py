@@ -324,6 +324,7 @@ ACCEPTED: list[tuple[str, Callable[[dict[str, pa.Table]], None]]] = [
     ("large_string ids", _cast("supply", "item_id", pa.large_string())),
     ("dictionary ids", _cast("items", "item_id", pa.dictionary(pa.int16(), pa.string()))),
     ("string_view ids", _cast("demand", "location_id", pa.string_view())),
+    ("string_view unique ids", _cast("supply", "supply_id", pa.string_view())),
     ("float32 costs", _cast("items", "unit_cost", pa.float32())),
     ("no optional item columns", lambda t: _drop(t, "items", "atp_rule_id", "promising_mode")),
     ("no optional columns", lambda t: _drop(t, "demand", "demand_class", "order_line_id")),
