@@ -151,6 +151,8 @@ def test_forecasts_are_weekly_on_mondays(generated_snapshot: Callable[[str], Pat
         {"horizon_days": 0},
         {"seed": -1},
         {"target_rows": -5},
+        {"rows_per_item_location": -1.0},
+        {"fmt": "csv"},
         {"target_rows": 10, "rows_per_item_location": 2},
     ],
 )

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import get_args
 
 import numpy as np
 
@@ -78,6 +79,10 @@ def generate_snapshot(
         raise ValueError("give target_rows or rows_per_item_location, not both")
     if seed < 0:
         raise ValueError("seed must be >= 0")
+    if min(target_rows or 0, rows_per_item_location or 0) < 0:
+        raise ValueError("target_rows and rows_per_item_location must be >= 0")
+    if fmt not in get_args(Format):
+        raise ValueError(f"fmt must be one of {get_args(Format)}, got {fmt!r}")
     started = time.perf_counter()
     as_of = as_of or dt.date.today()
     master_seed, events_seed = np.random.SeedSequence(seed).spawn(2)
@@ -89,8 +94,6 @@ def generate_snapshot(
             ROWS_PER_ITEM_LOCATION if rows_per_item_location is None else rows_per_item_location
         )
         target_rows = round(per_il * il_count)
-    if target_rows < 0:
-        raise ValueError("target_rows must be >= 0")
     counts = row_counts(rng, master, target_rows)
     supply_factor = rng.uniform(0.7, 1.4, il_count)
 
