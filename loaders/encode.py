@@ -121,9 +121,24 @@ def encode_enum(
     return codes
 
 
-def day_offsets(values: pa.ChunkedArray, as_of: dt.date) -> np.ndarray:
-    """int32 days from `as_of` of each date (date32, date64 or timestamp)."""
+_UNITS_PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400 * 10**9}
+_DAYS_MAX = 2**31 - 2**20
+"""Dates within about 5.8 million years of 1970 (and of as_of) fit int32 day offsets."""
+
+
+def day_offsets(table: str, column: str, values: pa.ChunkedArray, as_of: dt.date) -> np.ndarray:
+    """int32 days from `as_of` of each date (date32, date64 or timestamp).
+
+    A date64 or timestamp is checked against the int32 day range before the cast, which
+    would otherwise wrap around silently.
+    """
     if not pa.types.is_date32(values.type):
+        per_day = 86_400_000 if pa.types.is_date64(values.type) else 0
+        per_day = per_day or _UNITS_PER_DAY[values.type.unit]
+        raw = values.cast(pa.int64()).to_numpy()
+        far = np.abs(raw // per_day) > _DAYS_MAX
+        if far.any():
+            refuse(table, column, "date out of range", far)
         values = values.cast(pa.date32(), safe=False)
     days = values.cast(pa.int32()).to_numpy()
     return np.subtract(days, np.int32((as_of - _EPOCH).days), dtype=np.int32)

@@ -74,7 +74,7 @@ def _event_columns(
         "location": index_of(
             name, "location_id", table.column("location_id"), location_ids, "location"
         ),
-        "day": day_offsets(table.column("date"), as_of),
+        "day": day_offsets(name, "date", table.column("date"), as_of),
         "quantity": integers(
             name, "quantity", table.column("quantity"), n, np.int64, 1, "quantity must be > 0"
         ),

@@ -102,7 +102,7 @@ def encode_calendars(table: pa.Table | None, manifest: Manifest) -> tuple[Calend
         return CalendarTable(ids=(), working=np.ones((0, horizon), dtype=bool)), empty
     name = t.CALENDARS.name
     ids, calendar = encode_categories(name, "calendar_id", table.column("calendar_id"))
-    day = day_offsets(table.column("date"), manifest.as_of)
+    day = day_offsets(name, "date", table.column("date"), manifest.as_of)
     # (calendar, day) packed into one int64: calendar above bit 32, day shifted non-negative.
     keys = (calendar.astype(np.int64) << 32) | (day.astype(np.int64) + 2**31)
     check_unique_keys(name, "date", keys, "(calendar_id, date)")

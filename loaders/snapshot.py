@@ -11,12 +11,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pyarrow as pa
+
 from loaders import tables as t
 from loaders.events import encode_events
 from loaders.manifest import Manifest, read_manifest
 from loaders.master import encode_calendars, encode_items, encode_locations, encode_rules
 from loaders.reader import read_table
 from loaders.validate import check_not_null
+from promising.errors import SnapshotError, SnapshotProblem
 from promising.snapshot import SnapshotData
 
 __all__ = ["Manifest", "load_snapshot", "read_manifest"]
@@ -37,13 +40,18 @@ def load_snapshot(path: str | Path, *, timings: dict[str, float] | None = None) 
         check_not_null(t.TABLES[name], table)
     encoding = time.perf_counter()
 
-    rules, rule_ids = encode_rules(loaded.get("atp_rules"))
-    calendars, calendar_ids = encode_calendars(loaded.get("calendars"), manifest)
-    items, item_ids = encode_items(loaded["items"], rule_ids)
-    locations, location_ids = encode_locations(loaded["locations"], calendar_ids)
-    supply, demand, classes = encode_events(
-        loaded["supply"], loaded["demand"], item_ids, location_ids, manifest.as_of
-    )
+    try:
+        rules, rule_ids = encode_rules(loaded.get("atp_rules"))
+        calendars, calendar_ids = encode_calendars(loaded.get("calendars"), manifest)
+        items, item_ids = encode_items(loaded["items"], rule_ids)
+        locations, location_ids = encode_locations(loaded["locations"], calendar_ids)
+        supply, demand, classes = encode_events(
+            loaded["supply"], loaded["demand"], item_ids, location_ids, manifest.as_of
+        )
+    except pa.ArrowException as exc:
+        # Values no check anticipated (a date beyond year 5 million): still a refusal, so the
+        # caller keeps the snapshot it had.
+        raise SnapshotError(SnapshotProblem("snapshot", None, f"cannot encode: {exc}")) from exc
     data = SnapshotData(
         snapshot_id=manifest.snapshot_id,
         as_of=manifest.as_of,

@@ -473,6 +473,7 @@ BAD_TABLES: list[tuple[str, str, Mutation, list[int]]] = [
     ("bad consumption", "atp_rules.consumption", cell(0, "FIFO"), [0]),
     ("bad promising_mode", "items.promising_mode", cell(0, "MAGIC"), [0]),
     ("bad listed type", "atp_rules.demand_types", cell(1, ["SALES_ORDER", "RETURN"]), [1]),
+    ("date past int32 days", "supply.date", column_of([0, 0, 2**62, 0], pa.timestamp("ms")), [2]),
     ("zero quantity", "supply.quantity", cell(2, 0), [2]),
     ("negative quantity", "demand.quantity", cell(1, -3), [1]),
     ("negative lead time", "items.lead_time_days", cell(1, -1), [1]),
