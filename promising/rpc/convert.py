@@ -24,12 +24,11 @@ from promising.book import (
     PromiseOutcome,
     ReleaseCommand,
     ReleaseOutcome,
-    ReservationState,
 )
-from promising.domain import LineStatus
 from promising.engine import QUANTITY_MAX
 from promising.errors import FieldViolation, InvalidInput
-from promising.promise import LinePromise, LineRequest, OrderPromise
+from promising.promise import LineRequest
+from promising.rpc import wire
 from promising.v1 import promising_service_pb2 as pb
 
 LINES_MAX = 10_000
@@ -38,17 +37,6 @@ LINES_MAX = 10_000
 VIOLATIONS_MAX = 20
 """Most field violations reported at once: an error must fit in gRPC's 8 KiB trailers."""
 
-_LINE_STATUS = {
-    LineStatus.ON_TIME: pb.LINE_STATUS_ON_TIME,
-    LineStatus.LATE: pb.LINE_STATUS_LATE,
-    LineStatus.PARTIAL: pb.LINE_STATUS_PARTIAL,
-    LineStatus.UNAVAILABLE: pb.LINE_STATUS_UNAVAILABLE,
-}
-_SOURCE_TYPE = {
-    "ATP": pb.SOURCE_TYPE_ATP,
-    "CTP": pb.SOURCE_TYPE_CTP,
-    "SUPPLIER": pb.SOURCE_TYPE_SUPPLIER,
-}
 _MODES = {
     pb.PROMISE_MODE_QUOTE: PromiseMode.QUOTE,
     pb.PROMISE_MODE_HOLD: PromiseMode.HOLD,
@@ -130,7 +118,11 @@ def digest(request: Message) -> bytes:
 
 
 def lines_in(request: pb.PromiseOrderRequest, violations: Violations) -> list[LineRequest]:
-    """The order's lines as engine requests, after the structural checks."""
+    """The order's lines as engine requests, after the structural checks.
+
+    The loop is the quote's hot path: a good line costs a few field reads and a cached date;
+    only a bad one pays for building its violations.
+    """
     count = len(request.lines)
     if count == 0:
         violations.add("lines", "an order needs at least one line")
@@ -138,18 +130,52 @@ def lines_in(request: pb.PromiseOrderRequest, violations: Violations) -> list[Li
         violations.add("lines", f"at most {LINES_MAX} lines, got {count}")
         return []
     out = []
+    days = _DAYS
     for i, line in enumerate(request.lines):
-        check_id(violations, f"lines[{i}].line_id", line.line_id)
-        check_id(violations, f"lines[{i}].item_id", line.item_id)
-        if not 0 < line.quantity <= QUANTITY_MAX:
-            violations.add(f"lines[{i}].quantity", f"must be in 1..{QUANTITY_MAX}")
-        requested = date_in(line.requested_date, f"lines[{i}].requested_date", violations)
-        if requested is None and not line.HasField("requested_date"):
-            violations.add(f"lines[{i}].requested_date", "required")
-        location = line.ship_from_location_id or None
-        if requested is not None:
-            out.append(LineRequest(line.line_id, line.item_id, line.quantity, requested, location))
+        line_id, item_id, quantity = line.line_id, line.item_id, line.quantity
+        value = line.requested_date
+        key = (value.year, value.month, value.day)
+        requested = days.get(key) or _day(key)
+        if (
+            requested is None
+            or not 0 < quantity <= QUANTITY_MAX
+            or not 0 < len(line_id) <= ID_SIZE_MAX
+            or not 0 < len(item_id) <= ID_SIZE_MAX
+        ):
+            _line_violations(i, line, violations)
+            continue
+        out.append(
+            LineRequest(line_id, item_id, quantity, requested, line.ship_from_location_id or None)
+        )
     return out
+
+
+_DAYS: dict[tuple[int, int, int], dt.date] = {}
+
+
+def _day(key: tuple[int, int, int]) -> dt.date | None:
+    """The date of (year, month, day), cached; None when unset or not a date."""
+    try:
+        day = dt.date(*key)
+    except ValueError:
+        return None
+    if len(_DAYS) > 100_000:
+        _DAYS.clear()
+    _DAYS[key] = day
+    return day
+
+
+def _line_violations(i: int, line: pb.OrderLine, violations: Violations) -> None:
+    check_id(violations, f"lines[{i}].line_id", line.line_id)
+    check_id(violations, f"lines[{i}].item_id", line.item_id)
+    if not 0 < line.quantity <= QUANTITY_MAX:
+        violations.add(f"lines[{i}].quantity", f"must be in 1..{QUANTITY_MAX}")
+    field = f"lines[{i}].requested_date"
+    value = line.requested_date
+    if not (value.year or value.month or value.day):
+        violations.add(field, "required")
+    else:
+        date_in(value, field, violations)
 
 
 def promise_in(request: pb.PromiseOrderRequest) -> tuple[PromiseMode, list[LineRequest]]:
@@ -211,54 +237,9 @@ def release_command(request: pb.ReleaseReservationRequest) -> ReleaseCommand:
 
 
 # --- responses ---------------------------------------------------------------------------
-def line_out(line: LinePromise) -> pb.LinePromise:
-    out = pb.LinePromise(
-        line_id=line.line_id,
-        status=_LINE_STATUS[line.status],
-        promised_quantity=line.promised_quantity,
-    )
-    if line.promised_date is not None:
-        out.promised_date.CopyFrom(date_out(line.promised_date))
-    for f in line.fulfillments:
-        out.fulfillments.append(
-            pb.Fulfillment(
-                item_id=f.item_id,
-                location_id=f.location_id,
-                quantity=f.quantity,
-                ship_date=date_out(f.ship_date),
-                arrival_date=date_out(f.arrival_date),
-                source_type=_SOURCE_TYPE.get(f.source_type, pb.SOURCE_TYPE_UNSPECIFIED),
-                cost=f.cost,
-            )
-        )
-    return out
-
-
-def promise_out(
-    order_id: str,
-    snapshot_id: str,
-    lsn: int,
-    promise: OrderPromise,
-    state: ReservationState,
-    hold_id: str = "",
-    hold_expires_at: float | None = None,
-) -> pb.PromiseOrderResponse:
-    out = pb.PromiseOrderResponse(
-        order_id=order_id,
-        snapshot_id=snapshot_id,
-        lsn=lsn,
-        hold_id=hold_id,
-        reservation=int(state),
-        lines=[line_out(line) for line in promise.lines],
-    )
-    if hold_expires_at is not None:
-        out.hold_expire_time.FromNanoseconds(round(hold_expires_at * 1e9))
-    return out
-
-
 def encode_promise(outcome: PromiseOutcome) -> bytes:
     """The wire bytes of a book's promise outcome (stored in the journal for retries)."""
-    return promise_out(
+    return wire.promise_response(
         outcome.order_id,
         outcome.snapshot_id,
         outcome.lsn,
@@ -266,7 +247,7 @@ def encode_promise(outcome: PromiseOutcome) -> bytes:
         outcome.state,
         outcome.hold_id,
         outcome.hold_expires_at,
-    ).SerializeToString()
+    )
 
 
 def encode_confirm(outcome: ConfirmOutcome) -> bytes:

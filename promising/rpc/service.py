@@ -53,7 +53,7 @@ class PromisingServer:
         self.reservations: Reservations | None = None
         self._server = grpc.server(
             futures.ThreadPoolExecutor(options.workers, thread_name_prefix="grpc"),
-            handlers=[self.servicer.handler(), *extra_handlers],
+            handlers=extra_handlers,
             maximum_concurrent_rpcs=options.max_concurrent_rpcs,
             options=[
                 ("grpc.max_receive_message_length", options.max_message_bytes),
@@ -61,6 +61,7 @@ class PromisingServer:
                 ("grpc.so_reuseport", 0),
             ],
         )
+        self._server.add_registered_method_handlers(SERVICE_NAME, self.servicer.method_handlers())
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
             (

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
 
 import grpc
 
 from promising.book import Answer, PromiseMode, PromiseOutcome, Reservations, ReservationState
 from promising.engine import Engine
-from promising.rpc import convert
+from promising.rpc import convert, wire
 from promising.rpc.status import NotReady, abort
 from promising.rpc.stream import WRITE_TIMEOUT_SECONDS, promise_stream
 from promising.v1 import promising_service_pb2 as pb
@@ -103,9 +102,9 @@ class PromisingServicer:
             lsn = loaded.reservations.lsn
             engine = loaded.engine
             promise = engine.promise_order(lines)
-            return convert.promise_out(
+            return wire.promise_response(
                 request.order_id, promise.snapshot_id, lsn, promise, ReservationState.QUOTED
-            ).SerializeToString()
+            )
         command = convert.promise_command(request, mode, lines)
         return loaded.reservations.promise(command, convert.encode_promise)
 
@@ -131,10 +130,11 @@ class PromisingServicer:
         return convert.availability_out(profiles, model.snapshot_id, lsn).SerializeToString()
 
     # --- wiring --------------------------------------------------------------------------
-    def handler(self) -> grpc.GenericRpcHandler:
-        """The generic handler serving this service's methods as raw bytes."""
+    def method_handlers(self) -> dict[str, grpc.RpcMethodHandler]:
+        """This service's methods, served as raw bytes (register with
+        `add_registered_method_handlers`: gRPC then dispatches them without a lookup)."""
         unary = grpc.unary_unary_rpc_method_handler
-        methods: dict[str, Any] = {
+        return {
             "CheckAvailability": unary(self.check_availability),
             "PromiseOrder": unary(self.promise_order),
             "ConfirmHold": unary(self.confirm_hold),
@@ -143,4 +143,3 @@ class PromisingServicer:
                 self.stream_promise_orders
             ),
         }
-        return grpc.method_handlers_generic_handler(SERVICE_NAME, methods)

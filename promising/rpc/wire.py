@@ -1,0 +1,122 @@
+"""PromiseOrderResponse straight to protobuf wire bytes, for the hot path.
+
+Building a response through the generated message classes costs ~4.5 µs a line (a message
+object per line, fulfilment and date, then serializing them); writing the bytes directly
+costs about a third of that. The encoding is the deterministic one `SerializeToString`
+gives (fields in number order, proto3 zero values left out), and
+tests/test_server_wire.py checks it byte for byte against the generated classes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+from math import copysign
+
+from promising.domain import LineStatus
+from promising.promise import LinePromise, OrderPromise
+from promising.v1 import promising_service_pb2 as pb
+
+_SMALL = [bytes([i]) for i in range(0x80)]
+_STATUS = {
+    LineStatus.ON_TIME: pb.LINE_STATUS_ON_TIME,
+    LineStatus.LATE: pb.LINE_STATUS_LATE,
+    LineStatus.PARTIAL: pb.LINE_STATUS_PARTIAL,
+    LineStatus.UNAVAILABLE: pb.LINE_STATUS_UNAVAILABLE,
+}
+_SOURCE = {
+    "ATP": pb.SOURCE_TYPE_ATP,
+    "CTP": pb.SOURCE_TYPE_CTP,
+    "SUPPLIER": pb.SOURCE_TYPE_SUPPLIER,
+}
+_DATES: dict[dt.date, bytes] = {}
+_DATES_MAX = 100_000
+_double = struct.Struct("<d").pack
+
+
+def varint(value: int) -> bytes:
+    """Base-128 varint; a negative int64 takes its 64-bit two's complement (10 bytes)."""
+    if 0 <= value < 0x80:
+        return _SMALL[value]
+    value &= 0xFFFF_FFFF_FFFF_FFFF
+    out = bytearray()
+    while value > 0x7F:
+        out.append(value & 0x7F | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def length_delimited(key: bytes, payload: bytes) -> bytes:
+    return key + varint(len(payload)) + payload
+
+
+def _text(key: bytes, value: str) -> bytes:
+    if not value:
+        return b""
+    data = value.encode()
+    return key + varint(len(data)) + data
+
+
+def date(value: dt.date) -> bytes:
+    """A google.type.Date message's bytes, with its length prefix."""
+    encoded = _DATES.get(value)
+    if encoded is None:
+        payload = b"\x08" + varint(value.year) + b"\x10" + varint(value.month)
+        payload += b"\x18" + varint(value.day)
+        encoded = varint(len(payload)) + payload
+        if len(_DATES) >= _DATES_MAX:
+            _DATES.clear()
+        _DATES[value] = encoded
+    return encoded
+
+
+def line(answer: LinePromise) -> bytes:
+    """A LinePromise message's bytes, without key or length."""
+    parts = [_text(b"\x0a", answer.line_id), b"\x10", varint(_STATUS[answer.status])]
+    if answer.promised_quantity:
+        parts += (b"\x18", varint(answer.promised_quantity))
+    if answer.promised_date is not None:
+        parts += (b"\x22", date(answer.promised_date))
+    for f in answer.fulfillments:
+        body = [_text(b"\x0a", f.item_id), _text(b"\x12", f.location_id)]
+        if f.quantity:
+            body += (b"\x18", varint(f.quantity))
+        body += (b"\x22", date(f.ship_date), b"\x2a", date(f.arrival_date))
+        source = _SOURCE.get(f.source_type, pb.SOURCE_TYPE_UNSPECIFIED)
+        if source:
+            body += (b"\x30", varint(source))
+        if f.cost or copysign(1.0, f.cost) < 0:  # proto3 writes -0.0, skips only +0.0
+            body += (b"\x39", _double(f.cost))
+        parts.append(length_delimited(b"\x2a", b"".join(body)))
+    return b"".join(parts)
+
+
+def promise_response(
+    order_id: str,
+    snapshot_id: str,
+    lsn: int,
+    promise: OrderPromise,
+    reservation: int,
+    hold_id: str = "",
+    hold_expires_at: float | None = None,
+) -> bytes:
+    """A PromiseOrderResponse's bytes."""
+    parts = [_text(b"\x0a", order_id), _text(b"\x12", snapshot_id)]
+    if lsn:
+        parts += (b"\x18", varint(lsn))
+    parts.append(_text(b"\x22", hold_id))
+    for answer in promise.lines:
+        parts.append(length_delimited(b"\x2a", line(answer)))
+    if reservation:
+        parts += (b"\x30", varint(reservation))
+    if hold_expires_at is not None:
+        nanos_total = round(hold_expires_at * 1e9)
+        seconds, nanos = divmod(nanos_total, 1_000_000_000)
+        body = b""
+        if seconds:
+            body += b"\x08" + varint(seconds)
+        if nanos:
+            body += b"\x10" + varint(nanos)
+        parts.append(length_delimited(b"\x3a", body))
+    return b"".join(parts)
