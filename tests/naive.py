@@ -118,3 +118,96 @@ def apply_reservations(
     for row, bucket, quantity in allocations:
         out[row][bucket] += sign * quantity
     return out
+
+
+# --- allocation by demand class (kernels/allocation.py) -------------------------------------
+
+
+def pool_supply(
+    supply: Sequence[int], percent_bp: Sequence[int], fixed: Sequence[int]
+) -> list[list[int]]:
+    """Rows 0..K-1: each class's share of every bucket, most important first; row K: the rest."""
+    classes = len(percent_bp)
+    pools = [[0] * len(supply) for _ in range(classes + 1)]
+    for t, s in enumerate(supply):
+        left = max(s, 0)
+        for k in range(classes):
+            if s <= 0:
+                share = 0
+            elif percent_bp[k] >= 0:
+                share = s * percent_bp[k] // 10000
+            else:
+                share = fixed[k]
+            share = min(share, left)
+            pools[k][t] = share
+            left -= share
+        pools[classes][t] = left
+    return pools
+
+
+def draw_order(k: int, classes: int, can_lower: Sequence[bool]) -> list[int]:
+    if k == classes:  # demand without a class
+        return [classes, *range(classes - 1, -1, -1)]
+    lower = list(range(classes - 1, k, -1)) if can_lower[k] else []
+    return [k, classes, *lower]
+
+
+def pool_atps(
+    supply: Sequence[int],
+    demand: Sequence[Sequence[int]],
+    percent_bp: Sequence[int],
+    fixed: Sequence[int],
+    can_lower: Sequence[bool],
+) -> list[list[int]]:
+    """LOOKAHEAD ATP of every pool after demand without a class, then each class by priority,
+    drew greedily in time order from the pools it may use."""
+    classes = len(percent_bp)
+    horizon = len(supply)
+    pools = pool_supply(supply, percent_bp, fixed)
+    consumed = [[0] * horizon for _ in range(classes + 1)]
+
+    def pool_atp(p: int) -> list[int]:
+        return lookahead([pools[p][t] - consumed[p][t] for t in range(horizon)])
+
+    for k in [classes, *range(classes)]:
+        order = draw_order(k, classes, can_lower)
+        for t in range(horizon):
+            need = demand[k][t]
+            for p in order:
+                if need <= 0:
+                    break
+                take = min(need, max(pool_atp(p)[t], 0))
+                consumed[p][t] += take
+                need -= take
+            if need > 0:
+                consumed[order[0]][t] += need
+    return [pool_atp(p) for p in range(classes + 1)]
+
+
+def class_atp(
+    supply: Sequence[int],
+    demand: Sequence[Sequence[int]],
+    percent_bp: Sequence[int],
+    fixed: Sequence[int],
+    can_lower: Sequence[bool],
+) -> list[list[int]]:
+    """Class ATP by the definition: the reachable pools' ATP summed, capped by plain ATP less
+    what unreachable pools hold, then the minimum over later buckets."""
+    classes = len(percent_bp)
+    horizon = len(supply)
+    atps = pool_atps(supply, demand, percent_bp, fixed, can_lower)
+    overall = lookahead(
+        [supply[t] - sum(demand[k][t] for k in range(classes + 1)) for t in range(horizon)]
+    )
+    result = []
+    for k in range(classes):
+        reach = draw_order(k, classes, can_lower)
+        capped = [
+            min(
+                atps[k][t] + atps[classes][t] + sum(max(atps[p][t], 0) for p in reach[2:]),
+                overall[t] - sum(max(atps[p][t], 0) for p in range(classes + 1) if p not in reach),
+            )
+            for t in range(horizon)
+        ]
+        result.append([min(capped[t:]) for t in range(horizon)])
+    return result

@@ -1,0 +1,152 @@
+"""Allocation by demand class (DESIGN section 6): pools of supply per class, and class ATP.
+
+For one item-location, classes are indexed in priority order (0 = most important); pool K
+(one past the last class) is the unallocated supply, open to all.
+
+1. Each bucket's supply is split into pools, most important class first: a class with
+   `percent_bp >= 0` takes floor(supply × percent_bp / 10000), one with a fixed quantity takes
+   that much, never more than the bucket has left; the rest stays unallocated.
+2. Demand (snapshot demand and the engine's reservations, by class; row K is demand without a
+   class) consumes pools: demand without a class first (it is the ERP's, already committed,
+   and no later promise may push it elsewhere), then the classes, most important first, each
+   bucket in time order. A class
+   draws from its own pool, then the unallocated pool, then — if it may consume lower
+   classes — the lower classes' pools, least important first. Demand without a class draws
+   from the unallocated pool, then from every class, least important first. A draw at bucket
+   t takes at most the pool's LOOKAHEAD ATP at t; what no pool can give stays as a shortage
+   in the first pool of its list.
+3. Class ATP at t is the sum of the LOOKAHEAD ATP of the pools the class may draw from
+   (a lower class's pool only for what it holds, not for its shortage),
+   capped by the item-location's overall LOOKAHEAD ATP less what the pools it may not draw
+   from still hold, then made non-decreasing (min over later buckets, as LOOKAHEAD is):
+   no class is promised more than the plain rule allows, and a promise to a lower class
+   can never eat into a higher class's pool, even where uncovered demand has already
+   lowered the overall ATP (hypothesis found that case: tests/test_allocation_kernels.py).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from kernels.atp import lookahead_inplace
+from kernels.config import jit
+
+FIXED = -1
+"""`percent_bp` value of a class whose allocation is a fixed quantity per bucket."""
+
+
+@jit
+def pool_supply(
+    supply: np.ndarray, percent_bp: np.ndarray, fixed: np.ndarray, out: np.ndarray
+) -> None:
+    """Split each bucket's supply into K class pools and the unallocated pool (row K)."""
+    classes = percent_bp.shape[0]
+    for t in range(supply.shape[0]):
+        left = max(supply[t], 0)
+        for k in range(classes):
+            if percent_bp[k] >= 0:
+                share = supply[t] * percent_bp[k] // 10000 if supply[t] > 0 else 0
+            else:
+                share = fixed[k] if supply[t] > 0 else 0
+            share = min(share, left)
+            out[k, t] = share
+            left -= share
+        out[classes, t] = left
+
+
+@jit
+def _draw_order(k: int, classes: int, can_lower: np.ndarray, order: np.ndarray) -> int:
+    """Pools class k (k == classes: no class) may draw from, in order; returns the count."""
+    n = 0
+    if k < classes:
+        order[n] = k
+        n += 1
+        order[n] = classes
+        n += 1
+        if can_lower[k]:
+            for lower in range(classes - 1, k, -1):
+                order[n] = lower
+                n += 1
+    else:
+        order[n] = classes
+        n += 1
+        for lower in range(classes - 1, -1, -1):
+            order[n] = lower
+            n += 1
+    return n
+
+
+@jit
+def _pool_atp(pools: np.ndarray, consumed: np.ndarray, p: int, out: np.ndarray) -> None:
+    for t in range(out.shape[0]):
+        out[t] = pools[p, t] - consumed[p, t]
+    lookahead_inplace(out)
+
+
+@jit
+def class_atp(
+    supply: np.ndarray,
+    demand: np.ndarray,
+    percent_bp: np.ndarray,
+    fixed: np.ndarray,
+    can_lower: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """ATP per class for one item-location: `out[k, t]` for the K classes.
+
+    `demand` is (K + 1, horizon): demand and reservations by class, row K without a class.
+    """
+    classes = percent_bp.shape[0]
+    horizon = supply.shape[0]
+    pools = np.empty((classes + 1, horizon), dtype=np.int64)
+    pool_supply(supply, percent_bp, fixed, pools)
+    consumed = np.zeros((classes + 1, horizon), dtype=np.int64)
+    atp = np.empty((classes + 1, horizon), dtype=np.int64)
+    for p in range(classes + 1):
+        _pool_atp(pools, consumed, p, atp[p])
+    order = np.empty(classes + 1, dtype=np.int64)
+    for step in range(classes + 1):
+        k = (step + classes) % (classes + 1)  # K (no class) first, then 0, 1, …
+        n = _draw_order(k, classes, can_lower, order)
+        for t in range(horizon):
+            need = demand[k, t]
+            if need <= 0:
+                continue
+            for j in range(n):
+                p = order[j]
+                take = min(need, max(atp[p, t], 0))
+                if take > 0:
+                    consumed[p, t] += take
+                    need -= take
+                    _pool_atp(pools, consumed, p, atp[p])
+                if need == 0:
+                    break
+            if need > 0:
+                consumed[order[0], t] += need
+                _pool_atp(pools, consumed, order[0], atp[order[0]])
+    overall = np.empty(horizon, dtype=np.int64)
+    for t in range(horizon):
+        total = supply[t]
+        for k in range(classes + 1):
+            total -= demand[k, t]
+        overall[t] = total
+    lookahead_inplace(overall)
+    reachable = np.empty(classes + 1, dtype=np.bool_)
+    for k in range(classes):
+        n = _draw_order(k, classes, can_lower, order)
+        reachable[:] = False
+        for j in range(n):
+            reachable[order[j]] = True
+        for t in range(horizon):
+            reach = 0
+            kept = 0
+            for p in range(classes + 1):
+                if p in (k, classes):
+                    reach += atp[p, t]  # its own or the open pool's shortage is its own
+                elif reachable[p]:
+                    reach += max(atp[p, t], 0)  # a lower class's shortage is not
+                elif atp[p, t] > 0:
+                    kept += atp[p, t]
+            out[k, t] = min(reach, overall[t] - kept)
+        for t in range(horizon - 2, -1, -1):
+            out[k, t] = min(out[k, t], out[k, t + 1])
