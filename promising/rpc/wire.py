@@ -29,8 +29,11 @@ _SOURCE = {
     "CTP": pb.SOURCE_TYPE_CTP,
     "SUPPLIER": pb.SOURCE_TYPE_SUPPLIER,
 }
+_STATUS_FIELD = {status: b"\x10" + bytes([code]) for status, code in _STATUS.items()}
+_SOURCE_FIELD = {name: b"\x30" + bytes([code]) for name, code in _SOURCE.items()}
+_CACHE_MAX = 100_000
 _DATES: dict[dt.date, bytes] = {}
-_DATES_MAX = 100_000
+_WHERE: dict[tuple[str, str], bytes] = {}
 _double = struct.Struct("<d").pack
 
 
@@ -65,7 +68,7 @@ def date(value: dt.date) -> bytes:
         payload = b"\x08" + varint(value.year) + b"\x10" + varint(value.month)
         payload += b"\x18" + varint(value.day)
         encoded = varint(len(payload)) + payload
-        if len(_DATES) >= _DATES_MAX:
+        if len(_DATES) >= _CACHE_MAX:
             _DATES.clear()
         _DATES[value] = encoded
     return encoded
@@ -73,23 +76,33 @@ def date(value: dt.date) -> bytes:
 
 def line(answer: LinePromise) -> bytes:
     """A LinePromise message's bytes, without key or length."""
-    parts = [_text(b"\x0a", answer.line_id), b"\x10", varint(_STATUS[answer.status])]
+    out = _text(b"\x0a", answer.line_id) + _STATUS_FIELD[answer.status]
     if answer.promised_quantity:
-        parts += (b"\x18", varint(answer.promised_quantity))
+        out += b"\x18" + varint(answer.promised_quantity)
     if answer.promised_date is not None:
-        parts += (b"\x22", date(answer.promised_date))
+        out += b"\x22" + date(answer.promised_date)
     for f in answer.fulfillments:
-        body = [_text(b"\x0a", f.item_id), _text(b"\x12", f.location_id)]
+        body = _where(f.item_id, f.location_id)
         if f.quantity:
-            body += (b"\x18", varint(f.quantity))
-        body += (b"\x22", date(f.ship_date), b"\x2a", date(f.arrival_date))
-        source = _SOURCE.get(f.source_type, pb.SOURCE_TYPE_UNSPECIFIED)
-        if source:
-            body += (b"\x30", varint(source))
+            body += b"\x18" + varint(f.quantity)
+        body += b"\x22" + date(f.ship_date) + b"\x2a" + date(f.arrival_date)
+        body += _SOURCE_FIELD.get(f.source_type, b"")
         if f.cost or copysign(1.0, f.cost) < 0:  # proto3 writes -0.0, skips only +0.0
-            body += (b"\x39", _double(f.cost))
-        parts.append(length_delimited(b"\x2a", b"".join(body)))
-    return b"".join(parts)
+            body += b"\x39" + _double(f.cost)
+        out += b"\x2a" + varint(len(body)) + body
+    return out
+
+
+def _where(item_id: str, location_id: str) -> bytes:
+    """Fields 1 and 2 of a Fulfillment (item, location), cached per pair."""
+    key = (item_id, location_id)
+    encoded = _WHERE.get(key)
+    if encoded is None:
+        encoded = _text(b"\x0a", item_id) + _text(b"\x12", location_id)
+        if len(_WHERE) >= _CACHE_MAX:
+            _WHERE.clear()
+        _WHERE[key] = encoded
+    return encoded
 
 
 def promise_response(
