@@ -16,6 +16,7 @@ import threading
 from pathlib import Path
 from types import FrameType
 
+from promising.model import SupplyModel
 from promising.rpc import PromisingServer, ServerOptions
 
 log = logging.getLogger("promising.server")
@@ -107,15 +108,30 @@ def _load(
             replay.allocations_moved,
             len(replay.allocations_dropped),
         )
-    item = model.items.ids[int(model.row_item[0])] if model.row_count else "ITEM"
     print(
         f"serving snapshot {model.snapshot_id} (as of {model.as_of}, {model.horizon_days} days;"
         f" journal lsn {server.reservations.lsn if server.reservations else 0},"
-        f" {replay.records} records replayed)\n"
-        f'try: grpcurl -plaintext -d \'{{"item_id": "{item}"}}\' {server.address}'
-        " promising.v1.PromisingService/CheckAvailability\n"
-        f"  or: promising client availability {item} --address {server.address}",
+        f" {replay.records} records replayed)\n{example(model, server.address)}",
         flush=True,
+    )
+
+
+def example(model: SupplyModel, address: str) -> str:
+    """A first call to try, with grpcurl and with the client, on the snapshot's first row."""
+    if not model.row_count:
+        return ""
+    item = model.items.ids[int(model.row_item[0])]
+    location = model.locations.ids[int(model.row_location[0])]
+    week = model.date_of(min(6, model.horizon_days - 1))
+    body = (
+        f'{{"item_id": "{item}", "location_ids": ["{location}"], '
+        f'"to_date": {{"year": {week.year}, "month": {week.month}, "day": {week.day}}}}}'
+    )
+    return (
+        f"try: grpcurl -plaintext -d '{body}' {address}"
+        " promising.v1.PromisingService/CheckAvailability\n"
+        f"  or: promising client availability {item} -l {location} --to {week}"
+        f" --address {address}"
     )
 
 
