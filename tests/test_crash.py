@@ -207,12 +207,23 @@ def expected_reserved(requests) -> Counter[str]:
 
 def test_sigkill_under_commit_load_loses_nothing_acknowledged(tmp_path: Path) -> None:
     """Two SIGKILLs under load: every acknowledged commit survives; retries apply each once."""
+    kill_rounds(tmp_path, 2)
+
+
+@pytest.mark.slow
+def test_sigkill_soak(tmp_path: Path) -> None:
+    """Ten SIGKILLs under load, each at a random moment, on one journal."""
+    kill_rounds(tmp_path, 10)
+
+
+def kill_rounds(tmp_path: Path, rounds: int) -> None:
     seed = random.randrange(2**32)
+    print(f"crash seed {seed}")
     snapshot = write_snapshot(tmp_path / "snapshot")
     data_dir = tmp_path / "data"
     sent: dict[str, pb.PromiseOrderRequest] = {}
     acked: dict[str, pb.PromiseOrderResponse] = {}
-    for round_ in range(2):
+    for round_ in range(rounds):
         server = ServerProcess(snapshot, data_dir)
         load = Load(server, seed, f"k{round_}", unary=3, streams=1)
         load.start()

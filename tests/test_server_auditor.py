@@ -142,9 +142,9 @@ def random_lines(rng: random.Random) -> list[pb.OrderLine]:
     return out
 
 
-def client(stub: PromisingServiceStub, shared: Shared, seed: int, index: int) -> None:
+def client(stub: PromisingServiceStub, shared: Shared, seed: int, index: int, ops: int) -> None:
     rng = random.Random(seed * 1000 + index)
-    for n in range(OPS_PER_THREAD):
+    for n in range(ops):
         op = rng.random()
         kind: str
         request: Any
@@ -309,15 +309,26 @@ def server_reserved(stub: PromisingServiceStub) -> dict[tuple[str, str], list[in
 
 def test_auditor(tmp_path: Path) -> None:
     """Every reply and the final ledger agree with a plain-Python model, also after restart."""
+    audit(tmp_path, THREADS, OPS_PER_THREAD)
+
+
+@pytest.mark.slow
+def test_auditor_soak(tmp_path: Path) -> None:
+    """The auditor with eight threads and 2,000 operations each."""
+    audit(tmp_path, 8, 2_000)
+
+
+def audit(tmp_path: Path, threads_count: int, ops: int) -> None:
     seed = int(os.environ.get("AUDIT_SEED", random.randrange(2**32)))
-    print(f"auditor seed {seed} ({THREADS} threads); rerun with AUDIT_SEED={seed}")
+    print(f"auditor seed {seed} ({threads_count} threads); rerun with AUDIT_SEED={seed}")
     supply = supply_of(seed)
     clock = Clock(1_700_000_000.0)
     shared = Shared(clock)
     with Harness(tmp_path, engine=lambda: engine_of(supply), clock=clock) as harness:
         stub = harness.stub
         threads = [
-            threading.Thread(target=client, args=(stub, shared, seed, i)) for i in range(THREADS)
+            threading.Thread(target=client, args=(stub, shared, seed, i, ops))
+            for i in range(threads_count)
         ]
         for thread in threads:
             thread.start()
@@ -342,4 +353,4 @@ def test_auditor(tmp_path: Path) -> None:
             assert server_reserved(harness.stub) == model.reserved
         except AssertionError as error:
             raise AssertionError(f"auditor seed {seed}: {error}") from error
-    assert len(shared.replies) > THREADS * OPS_PER_THREAD // 2
+    assert len(shared.replies) > threads_count * ops // 2
