@@ -211,3 +211,93 @@ def class_atp(
         ]
         result.append([min(capped[t:]) for t in range(horizon)])
     return result
+
+
+# --- capable-to-promise (promising/ctp.py, kernels/ctp.py) -----------------------------------
+
+
+class CtpWorld:
+    """One plant in plain lists: ATP inputs per item, BOM, routings, capacity per resource."""
+
+    def __init__(
+        self,
+        supply: dict[int, list[int]],
+        demand: dict[int, list[int]],
+        components: dict[int, list[tuple[int, int]]],
+        routings: dict[int, list[tuple[int, int]]],
+        capacity: dict[int, list[int]],
+        lead: dict[int, int],
+        horizon: int,
+    ) -> None:
+        self.supply, self.demand, self.components = supply, demand, components
+        self.routings, self.capacity, self.lead, self.horizon = routings, capacity, lead, horizon
+        self.reserved = {i: [0] * horizon for i in supply}
+        self.used = {r: [0] * horizon for r in capacity}
+
+    def copy(self) -> CtpWorld:
+        other = CtpWorld(
+            self.supply, self.demand, self.components, self.routings, self.capacity, self.lead,
+            self.horizon,
+        )  # fmt: skip
+        other.reserved = {i: list(v) for i, v in self.reserved.items()}
+        other.used = {r: list(v) for r, v in self.used.items()}
+        return other
+
+    def atp_ready(self, item: int, need: int) -> int:
+        if item not in self.supply:
+            return -1
+        atp = lookahead(net(self.supply[item], self.demand[item], self.reserved[item]))
+        return next((t for t in range(self.horizon) if atp[t] >= need), -1)
+
+    def window(self, done: int, lead: int) -> range:
+        return range(done, done + 1) if lead <= 0 else range(done - lead, done)
+
+
+def ctp(world: CtpWorld, item: int, quantity: int, first_done: int = 0, level: int = 0):
+    """(done, world after holding) for the earliest make plan, or None; same choices as the
+    planner: per component ATP or make, whichever is ready first (ATP on ties)."""
+    if level >= 12 or (item not in world.components and item not in world.routings):
+        return None
+    lead = world.lead.get(item, 0)
+    ready = 0
+    atp_holds = []
+    for component, per in world.components.get(item, []):
+        need = quantity * per
+        atp_ready = world.atp_ready(component, need)
+        made = None
+        if (component in world.components or component in world.routings) and atp_ready != 0:
+            made = ctp(world.copy(), component, need, 0, level + 1)
+            if made is not None and (atp_ready < 0 or made[0] < atp_ready):
+                world = made[1]
+                ready = max(ready, made[0])
+                continue
+        if atp_ready < 0:
+            return None
+        world.reserved[component][atp_ready] += need
+        atp_holds.append((component, need, atp_ready))
+        ready = max(ready, atp_ready)
+    first = max(first_done, ready + lead, lead)
+    operations = world.routings.get(item, [])
+    done = -1
+    for d in range(first, world.horizon):
+        days = world.window(d, lead)
+        free = [
+            sum(max(world.capacity[r][t] - world.used[r][t], 0) for t in days)
+            for r, _ in operations
+        ]
+        if all(f >= quantity * usage for f, (_, usage) in zip(free, operations, strict=True)):
+            done = d
+            break
+    if done < 0:
+        return None
+    start = world.window(done, lead)[0]
+    for component, need, at in atp_holds:
+        world.reserved[component][at] -= need
+        world.reserved[component][start] += need
+    for r, usage in operations:
+        need = quantity * usage
+        for t in world.window(done, lead):
+            take = min(need, max(world.capacity[r][t] - world.used[r][t], 0))
+            world.used[r][t] += take
+            need -= take
+    return done, world
