@@ -30,6 +30,15 @@ class Operation(NamedTuple):
     usage_milli: int
 
 
+class Supplier(NamedTuple):
+    """A supplier source for a BUY item: ships after `lead_time_days`, so much a day."""
+
+    location: int
+    lead_time_days: int
+    capacity_per_day: int
+    unit_cost: float
+
+
 class CapacityDraw(NamedTuple):
     """`milli` thousandths of capacity of `resource` taken on bucket `bucket`."""
 
