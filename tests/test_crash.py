@@ -65,6 +65,20 @@ def write_snapshot(out: Path) -> Path:
     return write(out, tables, snapshot_id="crash", as_of=AS_OF, horizon_days=30)
 
 
+STARTED: list[subprocess.Popen[str]] = []
+
+
+@pytest.fixture(autouse=True)
+def _no_stray_servers():
+    """Whatever happens in a test, no server process it started outlives it."""
+    yield
+    while STARTED:
+        process = STARTED.pop()
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+
+
 class ServerProcess:
     """`python -m server` on port 0; the address is read from its first line."""
 
@@ -74,6 +88,7 @@ class ServerProcess:
              "--data-dir", str(data_dir), "--port", "0", "--log-level", "WARNING"],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
+        STARTED.append(self.process)
         first = self.process.stdout.readline()
         assert first.startswith("listening on "), first + self.process.stderr.read()
         self.address = first.split()[-1]
