@@ -47,6 +47,13 @@ class BenchServer:
              "--data-dir", str(data_dir)],
             stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
+        try:
+            self._connect()
+        except BaseException:
+            self.process.kill()
+            raise
+
+    def _connect(self) -> None:
         line = self.process.stdout.readline()
         assert line.startswith("listening on "), line
         self.channel = grpc.insecure_channel(
