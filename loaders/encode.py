@@ -101,9 +101,12 @@ def encode_enum(
     values: pa.ChunkedArray | None,
     enum: type[IntEnum],
     default: IntEnum | None = None,
+    rows: int = 0,
 ) -> np.ndarray:
-    """int8 code of each enum name (null or absent column → `default`, else -1)."""
-    n = 0 if values is None else len(values)
+    """int8 code of each enum name (null or absent column → `default`, else -1).
+
+    `rows` is the table's row count, for an absent column (`values` None)."""
+    n = rows if values is None else len(values)
     missing = NULL if default is None else int(default)
     if values is None or values.null_count == n:
         return np.full(n, missing, dtype=np.int8)

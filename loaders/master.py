@@ -138,6 +138,7 @@ def encode_items(table: pa.Table, rule_ids: pa.Array) -> tuple[ItemTable, pa.Arr
             optional_column(table, "promising_mode"),
             PromisingMode,
             PromisingMode.SUPPLY,
+            rows=n,
         ),
         lead_time_days=days("lead_time_days"),
         make_lead_time_days=days("make_lead_time_days"),
