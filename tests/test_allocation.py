@@ -237,6 +237,6 @@ def test_bad_manufacturing_tables_are_refused(
 def test_items_without_optional_columns_promise(tmp_path: Path) -> None:
     """An items table with only the required columns loads with defaults for every item
     (an absent promising_mode once gave a 0-length array and every promise failed)."""
-    path, m = load(tmp_path, base_tables())
+    _, m = load(tmp_path, base_tables())
     assert m.items.promising_mode.tolist() == [0, 0, 0]
     assert m.item_scalars.promising_mode == (0, 0, 0)
