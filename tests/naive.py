@@ -301,3 +301,17 @@ def ctp(world: CtpWorld, item: int, quantity: int, first_done: int = 0, level: i
             world.used[r][t] += take
             need -= take
     return done, world
+
+
+def peg_fifo(supply: Sequence[int], demand: Sequence[int], target: int) -> list[tuple[int, int]]:
+    """(supply index, quantity) pieces of demand `target`: earliest supply first, unit by unit."""
+    units = [s for s, q in enumerate(supply) for _ in range(q)]
+    start = sum(demand[:target])
+    taken = units[start : start + demand[target]]
+    pieces: list[tuple[int, int]] = []
+    for s in taken:
+        if pieces and pieces[-1][0] == s:
+            pieces[-1] = (s, pieces[-1][1] + 1)
+        else:
+            pieces.append((s, 1))
+    return pieces

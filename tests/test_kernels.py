@@ -250,3 +250,21 @@ def test_lookahead_from_events_matches_reference(ev: tuple) -> None:
     buckets, _, _ = naive.bucketize(days, horizon)
     sums = naive.dense(rows, buckets, signed, [0] * len(rows), [1] * row_count, horizon)
     assert got.tolist() == [naive.lookahead(row) for row in sums]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    supply=st.lists(st.integers(0, 6), max_size=8),
+    demand=st.lists(st.integers(0, 6), min_size=1, max_size=8),
+    data=st.data(),
+)
+def test_peg_fifo_matches_reference(supply: list[int], demand: list[int], data) -> None:
+    """FIFO pegging of one demand equals handing out supply unit by unit in order."""
+    from kernels.pegging import peg_fifo
+
+    target = data.draw(st.integers(0, len(demand) - 1))
+    out_s = np.empty(len(supply) + 1, dtype=np.int64)
+    out_q = np.empty(len(supply) + 1, dtype=np.int64)
+    count = peg_fifo(arr(supply), arr(demand), target, out_s, out_q)
+    got = list(zip(out_s[:count].tolist(), out_q[:count].tolist(), strict=True))
+    assert got == naive.peg_fifo(supply, demand, target)

@@ -83,3 +83,27 @@ def test_empty_snapshot_builds() -> None:
     model = Snapshot(items=[Item("A")], locations=["L1"]).model()
     assert model.row_count == 0
     assert model.supply.shape == (0, 30)
+
+
+def test_pegging_explains_a_promise() -> None:
+    """A line pegs to the supply left after earlier demand took the earliest, FIFO."""
+    from promising.pegging import SupplySource, peg_line
+
+    snap = Snapshot(
+        items=[Item("A")],
+        locations=["L1"],
+        supply=[
+            Event("A", "L1", -2, 10, SupplyType.ONHAND),
+            Event("A", "L1", 5, 20, SupplyType.PURCHASE_ORDER),
+        ],
+        demand=[Event("A", "L1", 1, 8, SO), Event("A", "L1", 9, 50, FORECAST)],
+        horizon_days=10,
+    )
+    model = snap.model()
+    reserved = np.zeros(10, dtype=np.int64)
+    reserved[2] = 1  # an earlier reservation takes one more on-hand unit
+    sources = peg_line(model, reserved, 0, 6, 5)
+    assert sources == (
+        SupplySource("ONHAND", model.as_of, 1),
+        SupplySource("PURCHASE_ORDER", model.date_of(5), 4),
+    )

@@ -1,0 +1,67 @@
+"""Where a promised quantity comes from: the supplies a line pegs to (kernels/pegging.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import NamedTuple
+
+import numpy as np
+
+from kernels.pegging import peg_fifo
+from promising.domain import SupplyType
+from promising.model import SupplyModel
+
+
+class SupplySource(NamedTuple):
+    """`quantity` units of a line covered by supply of `supply_type` dated `date`."""
+
+    supply_type: str
+    date: dt.date
+    quantity: int
+
+
+def peg_line(
+    model: SupplyModel, reserved: np.ndarray, row: int, bucket: int, quantity: int
+) -> tuple[SupplySource, ...]:
+    """The supplies (counted by the item's rule) that `quantity` at `bucket` pegs to, after
+    the snapshot's demand and the reservations in `reserved` (that row's R[t], without this
+    line) took theirs first in date order. Past-due supply shows as dated `as_of`."""
+    if row < 0:
+        return ()
+    item_rule = int(model.items.atp_rule[int(model.row_item[row])])
+    supply = _counted(model, row, "supply_events", int(model.rules.supply_mask[item_rule]))
+    demand = _counted(model, row, "demand_events", int(model.rules.demand_mask[item_rule]))
+    held = np.flatnonzero(reserved)
+    demand_buckets = np.concatenate([demand[0], held, [bucket]])
+    demand_quantity = np.concatenate([demand[1], reserved[held], [quantity]])
+    order = np.argsort(demand_buckets, kind="stable")  # the line comes last within its day
+    target = int(np.flatnonzero(order == demand_buckets.shape[0] - 1)[0])
+    supply_order = np.argsort(supply[0], kind="stable")
+    out_supply = np.empty(supply_order.shape[0] + 1, dtype=np.int64)
+    out_quantity = np.empty_like(out_supply)
+    count = peg_fifo(
+        np.ascontiguousarray(supply[1][supply_order]),
+        np.ascontiguousarray(demand_quantity[order]),
+        target,
+        out_supply,
+        out_quantity,
+    )
+    sources = []
+    for s, q in zip(out_supply[:count].tolist(), out_quantity[:count].tolist(), strict=True):
+        i = int(supply_order[s])
+        sources.append(
+            SupplySource(SupplyType(int(supply[2][i])).name, model.date_of(int(supply[0][i])), q)
+        )
+    return tuple(sources)
+
+
+def _counted(
+    model: SupplyModel, row: int, table: str, mask: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(bucket, quantity, kind) of the row's events inside the horizon whose type counts."""
+    events = getattr(model, table)
+    lo, hi = int(events.ptr[row]), int(events.ptr[row + 1])
+    buckets = events.bucket[lo:hi]
+    kinds = events.kind[lo:hi]
+    keep = (buckets >= 0) & (((mask >> kinds.astype(np.int64)) & 1) == 1)
+    return buckets[keep], events.quantity[lo:hi][keep], kinds[keep]
