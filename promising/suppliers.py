@@ -1,0 +1,61 @@
+"""Buying from a supplier (DESIGN §7): the earliest date a BUY item's suppliers can ship a
+quantity, given their lead time and what their daily capacity still has free."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from kernels.ctp import earliest_cumulative, take_capacity
+from promising.manufacturing import CapacityDraw, CapacityLedger, Supplier
+
+
+@dataclass(frozen=True)
+class SupplierPlan:
+    """Ship `quantity` from supplier location `location` on bucket `done`."""
+
+    supplier: int  # index in the planner's supplier list
+    location: int
+    quantity: int
+    done: int
+    draws: tuple[CapacityDraw, ...]
+    cost: float
+
+
+class SupplierPlanner:
+    """Supplier sources per item, with their capacity reserved in a `CapacityLedger` whose
+    resource index is the supplier's position in `sources`."""
+
+    def __init__(self, suppliers: dict[int, tuple[Supplier, ...]], horizon_days: int) -> None:
+        self.sources: list[tuple[int, Supplier]] = [
+            (item, s) for item, options in sorted(suppliers.items()) for s in options
+        ]
+        self._by_item: dict[int, list[int]] = {}
+        for index, (item, _) in enumerate(self.sources):
+            self._by_item.setdefault(item, []).append(index)
+        self.capacity = CapacityLedger(len(self.sources), horizon_days)
+        self.horizon_days = horizon_days
+
+    def plan(self, item: int, quantity: int, first_done: int) -> SupplierPlan | None:
+        """The supplier that ships earliest (then cheapest) at or after `first_done`."""
+        best: SupplierPlan | None = None
+        for index in self._by_item.get(item, ()):
+            supplier = self.sources[index][1]
+            free = np.full(self.horizon_days, supplier.capacity_per_day, dtype=np.int64)
+            free -= self.capacity.used[index]
+            lead = supplier.lead_time_days
+            done = earliest_cumulative(free, quantity, lead, max(first_done, lead))
+            if done < 0:
+                continue
+            cost = 0.0 if np.isnan(supplier.unit_cost) else supplier.unit_cost * quantity
+            if best is not None and (done, cost) >= (best.done, best.cost):
+                continue
+            taken = np.zeros(self.horizon_days, dtype=np.int64)
+            left = take_capacity(free, quantity, lead, done + 1, taken)
+            assert left == 0, "earliest_cumulative promised capacity that is not there"
+            draws = tuple(
+                CapacityDraw(index, b, int(taken[b])) for b in np.flatnonzero(taken).tolist()
+            )
+            best = SupplierPlan(index, supplier.location, quantity, done, draws, cost)
+        return best
