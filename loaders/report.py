@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from loaders.manufacturing import load_allocation_rules, load_manufacturing, load_suppliers
 from loaders.snapshot import load_snapshot
 from promising.model import SupplyModel, build_model
 
@@ -53,6 +55,13 @@ def load_model(path: str | Path) -> tuple[SupplyModel, LoadReport]:
     data = load_snapshot(path, timings=steps)
     building = time.perf_counter()
     model = build_model(data)
+    directory = Path(path)
+    model = dataclasses.replace(
+        model,
+        allocation=load_allocation_rules(directory, model),
+        manufacturing=load_manufacturing(directory, model),
+        suppliers=load_suppliers(directory, model),
+    )
     steps["build"] = time.perf_counter() - building
     stats = model.stats
     report = LoadReport(

@@ -8,13 +8,15 @@ classes ordered by priority (1 = most important).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from kernels.allocation import FIXED, class_atp
-from promising.ledger import ReservationLedger
-from promising.model import SupplyModel
+
+if TYPE_CHECKING:  # the model holds the rules: import it for annotations only
+    from promising.ledger import ReservationLedger
+    from promising.model import SupplyModel
 
 __all__ = ["FIXED", "AllocationRules", "ClassRule", "class_atp_row"]
 

@@ -16,12 +16,14 @@ grouped by row (CSR) so a profile under another rule re-bins one row on request.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from kernels.events import dense_from_grouped, group_events
+from promising.allocation import AllocationRules
 from promising.errors import UnknownEntity
+from promising.manufacturing import Manufacturing, Supplier
 from promising.snapshot import (
     CalendarTable,
     EventTable,
@@ -115,6 +117,10 @@ class SupplyModel:
     item_scalars: ItemScalars
     row_index: dict[int, int]  # item * location_count + location → row
     dates: tuple[dt.date, ...]  # date of each bucket
+    # Optional tables, attached after the build (loaders.load_model) where a snapshot has them.
+    allocation: AllocationRules = field(default_factory=AllocationRules)
+    manufacturing: Manufacturing = field(default_factory=Manufacturing)
+    suppliers: dict[int, tuple[Supplier, ...]] = field(default_factory=dict)
 
     @property
     def row_count(self) -> int:

@@ -166,16 +166,21 @@ def base_tables() -> dict[str, pa.Table]:
 
 
 def load(tmp_path: Path, tables: dict[str, pa.Table]):
-    from loaders import load_model
+    from loaders.snapshot import load_snapshot
 
     path = write_snapshot(tmp_path / "s", tables, snapshot_id="m", as_of=AS_OF, horizon_days=5)
-    m, _ = load_model(path)
-    return path, m
+    return path, build_model(load_snapshot(path))
 
 
 def test_manufacturing_tables_load(tmp_path: Path) -> None:
     """Allocation rules, BOM, routings, capacity (in thousandths) and suppliers load encoded."""
-    path, m = load(tmp_path, base_tables())
+    from loaders import load_model
+
+    path, _ = load(tmp_path, base_tables())
+    m, _ = load_model(path)
+    assert m.allocation == load_allocation_rules(path, m)  # load_model attaches them
+    assert m.manufacturing.resource_ids == ("LINE@P1",)
+    assert m.suppliers[m.item("RAW")][0].lead_time_days == 4
     r = load_allocation_rules(path, m)
     assert r.default == (ClassRule("GOLD", 3000, 0, 1, False),)
     assert r.for_item(m.item("FG")) == (ClassRule("GOLD", FIXED, 5, 1, True),)
@@ -223,8 +228,13 @@ BAD = [
 def test_bad_manufacturing_tables_are_refused(
     tmp_path: Path, tables: dict, table: str, column: str, rows: list[int]
 ) -> None:
-    """Each bad optional table is refused naming its table, column and first bad rows."""
+    """Each bad optional table is refused naming its table, column and first bad rows, also
+    by load_model as a whole."""
+    from loaders import load_model
+
     path, m = load(tmp_path, tables)
+    with pytest.raises(SnapshotError):
+        load_model(path)
     with pytest.raises(SnapshotError) as info:
         load_allocation_rules(path, m)
         load_manufacturing(path, m)
