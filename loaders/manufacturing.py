@@ -76,10 +76,15 @@ SUPPLIERS = TableSpec(
 ANY_ITEM = "*"
 
 
-def _read(directory: Path, spec: TableSpec) -> pa.Table | None:
+def _read(
+    directory: Path, spec: TableSpec, rows_read: dict[str, int] | None = None
+) -> pa.Table | None:
+    """The table (None if absent), checked for nulls; counts its rows into `rows_read`."""
     table = read_table(directory, spec)
     if table is not None:
         check_not_null(spec, table)
+        if rows_read is not None:
+            rows_read[spec.name] = table.num_rows
     return table
 
 
@@ -96,9 +101,11 @@ def _milli(table: str, column: str, values: pa.ChunkedArray) -> np.ndarray:
     return np.rint(raw * MILLI).astype(np.int64)
 
 
-def load_allocation_rules(directory: Path, model: SupplyModel) -> AllocationRules:
+def load_allocation_rules(
+    directory: Path, model: SupplyModel, rows_read: dict[str, int] | None = None
+) -> AllocationRules:
     """Class rules per item (or `*`), each item's classes ordered by priority (1 first)."""
-    table = _read(directory, ALLOCATION_RULES)
+    table = _read(directory, ALLOCATION_RULES, rows_read)
     if table is None:
         return AllocationRules()
     name = ALLOCATION_RULES.name
@@ -143,11 +150,13 @@ def load_allocation_rules(directory: Path, model: SupplyModel) -> AllocationRule
     return AllocationRules(by_item=ordered, default=default)
 
 
-def load_manufacturing(directory: Path, model: SupplyModel) -> Manufacturing:
+def load_manufacturing(
+    directory: Path, model: SupplyModel, rows_read: dict[str, int] | None = None
+) -> Manufacturing:
     """BOMs, routings and resource capacity per plant; resources are ordered as first seen."""
-    bom = _read(directory, BOM)
-    routings = _read(directory, ROUTINGS)
-    resources = _read(directory, RESOURCES)
+    bom = _read(directory, BOM, rows_read)
+    routings = _read(directory, ROUTINGS, rows_read)
+    resources = _read(directory, RESOURCES, rows_read)
     items, locations = _ids(model.items.ids), _ids(model.locations.ids)
     components: dict[tuple[int, int], list[Component]] = defaultdict(list)
     if bom is not None:
@@ -221,9 +230,11 @@ def load_manufacturing(directory: Path, model: SupplyModel) -> Manufacturing:
     )
 
 
-def load_suppliers(directory: Path, model: SupplyModel) -> dict[int, tuple[Supplier, ...]]:
+def load_suppliers(
+    directory: Path, model: SupplyModel, rows_read: dict[str, int] | None = None
+) -> dict[int, tuple[Supplier, ...]]:
     """Supplier sources per BUY item: a SUPPLIER location, lead time, capacity per day."""
-    table = _read(directory, SUPPLIERS)
+    table = _read(directory, SUPPLIERS, rows_read)
     if table is None:
         return {}
     name = SUPPLIERS.name

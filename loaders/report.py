@@ -56,11 +56,13 @@ def load_model(path: str | Path) -> tuple[SupplyModel, LoadReport]:
     building = time.perf_counter()
     model = build_model(data)
     directory = Path(path)
+    rows_read = dict(model.stats.rows_read)
     model = dataclasses.replace(
         model,
-        allocation=load_allocation_rules(directory, model),
-        manufacturing=load_manufacturing(directory, model),
-        suppliers=load_suppliers(directory, model),
+        allocation=load_allocation_rules(directory, model, rows_read),
+        manufacturing=load_manufacturing(directory, model, rows_read),
+        suppliers=load_suppliers(directory, model, rows_read),
+        stats=dataclasses.replace(model.stats, rows_read=rows_read),
     )
     steps["build"] = time.perf_counter() - building
     stats = model.stats

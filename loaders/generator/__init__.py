@@ -24,6 +24,7 @@ from loaders.generator.events import (
     numbering,
     row_counts,
 )
+from loaders.generator.manufacturing import allocation_rules, manufacturing_tables
 from loaders.generator.master import generate_master
 from loaders.manifest import Manifest
 from loaders.writer import Format, TableWriter, start_snapshot, write_manifest
@@ -102,6 +103,13 @@ def generate_snapshot(
         "items": master.items,
         "atp_rules": master.atp_rules,
         "calendars": master.calendars,
+        "allocation_rules": allocation_rules(),
+        **manufacturing_tables(
+            np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2]),
+            master,
+            as_of,
+            horizon_days,
+        ),
     }
     total = sum(t.num_rows for t in small.values()) + target_rows
     done = 0
