@@ -18,6 +18,7 @@ from loaders.events import encode_events
 from loaders.manifest import Manifest, read_manifest
 from loaders.master import encode_calendars, encode_items, encode_locations, encode_rules
 from loaders.reader import read_table
+from loaders.sourcing import encode_sourcing_rules, encode_substitutes
 from loaders.validate import check_not_null
 from promising.errors import SnapshotError, SnapshotProblem
 from promising.snapshot import SnapshotData
@@ -48,6 +49,8 @@ def load_snapshot(path: str | Path, *, timings: dict[str, float] | None = None) 
         supply, demand, classes = encode_events(
             loaded["supply"], loaded["demand"], item_ids, location_ids, manifest.as_of
         )
+        sourcing_rules = encode_sourcing_rules(loaded.get("sourcing_rules"), item_ids, location_ids)
+        substitutes = encode_substitutes(loaded.get("substitutes"), item_ids)
     except pa.ArrowException as exc:
         # Values no check anticipated (a date beyond year 5 million): still a refusal, so the
         # caller keeps the snapshot it had.
@@ -64,6 +67,8 @@ def load_snapshot(path: str | Path, *, timings: dict[str, float] | None = None) 
         demand=demand,
         demand_classes=tuple(classes.to_pylist()),
         rows_read={name: table.num_rows for name, table in loaded.items()},
+        sourcing_rules=sourcing_rules,
+        substitutes=substitutes,
     )
     if timings is not None:
         timings["read"] = encoding - started

@@ -1,8 +1,7 @@
 """The snapshot tables the loader reads, and their columns (DESIGN §11).
 
-Only the tables that `SnapshotData` holds are listed; the others (`sourcing_rules`,
-`substitutes`, `allocation_rules`, `bom`, `suppliers`, `routings`, `resources`) belong to
-later features and are ignored when present.
+Only the tables that `SnapshotData` holds are listed; the others (`allocation_rules`, `bom`,
+`suppliers`, `routings`, `resources`) are read after the build (`loaders.manufacturing`).
 """
 
 from __future__ import annotations
@@ -112,7 +111,39 @@ CALENDARS = TableSpec(
     required=False,
 )
 
+SOURCING_RULES = TableSpec(
+    "sourcing_rules",
+    (
+        Column("item_id", Kind.STR, dictionary=True),
+        Column("region", Kind.STR, dictionary=True),
+        Column("location_id", Kind.STR, dictionary=True),
+        Column("rank", Kind.INT),
+        Column("transit_days", Kind.INT),
+        Column("ship_cost", Kind.FLOAT),
+    ),
+    required=False,
+)
+SUBSTITUTES = TableSpec(
+    "substitutes",
+    (
+        Column("item_id", Kind.STR),
+        Column("substitute_item_id", Kind.STR),
+        Column("rank", Kind.INT),
+    ),
+    required=False,
+)
+
 TABLES: dict[str, TableSpec] = {
-    spec.name: spec for spec in (ITEMS, LOCATIONS, SUPPLY, DEMAND, ATP_RULES, CALENDARS)
+    spec.name: spec
+    for spec in (
+        ITEMS,
+        LOCATIONS,
+        SUPPLY,
+        DEMAND,
+        ATP_RULES,
+        CALENDARS,
+        SOURCING_RULES,
+        SUBSTITUTES,
+    )
 }
 """Every table the loader reads, by name."""

@@ -31,6 +31,8 @@ from promising.snapshot import (
     LocationTable,
     RuleTable,
     SnapshotData,
+    SourcingRuleTable,
+    SubstituteTable,
 )
 
 
@@ -121,6 +123,8 @@ class SupplyModel:
     allocation: AllocationRules = field(default_factory=AllocationRules)
     manufacturing: Manufacturing = field(default_factory=Manufacturing)
     suppliers: dict[int, tuple[Supplier, ...]] = field(default_factory=dict)
+    sourcing_rules: SourcingRuleTable = field(default_factory=SourcingRuleTable.empty)
+    substitutes: SubstituteTable = field(default_factory=SubstituteTable.empty)
 
     @property
     def row_count(self) -> int:
@@ -237,7 +241,14 @@ def _group(
 def build_model(data: SnapshotData) -> SupplyModel:
     """Build the read-only model from validated snapshot data (vectorized and njit passes)."""
     horizon = data.horizon_days
-    _freeze_tables(data.items, data.locations, data.rules, data.calendars)
+    _freeze_tables(
+        data.items,
+        data.locations,
+        data.rules,
+        data.calendars,
+        data.sourcing_rules,
+        data.substitutes,
+    )
     location_count = len(data.locations.ids)
     keys, supply_rows, demand_rows = _item_location_rows(
         data.supply, data.demand, len(data.items.ids), location_count
@@ -285,4 +296,6 @@ def build_model(data: SnapshotData) -> SupplyModel:
         item_scalars=ItemScalars.of(data.items),
         row_index=dict(zip(keys.tolist(), range(row_count), strict=True)),
         dates=tuple(data.as_of + dt.timedelta(days=d) for d in range(horizon)),
+        sourcing_rules=data.sourcing_rules,
+        substitutes=data.substitutes,
     )

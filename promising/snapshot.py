@@ -78,6 +78,46 @@ class EventTable:
 
 
 @dataclass(frozen=True)
+class SourcingRuleTable:
+    """Sourcing rules (DESIGN §5): for an item (`item` -1 = every item, `*`) and a ship-to
+    region (`region` indexes `regions`), a candidate ship-from location with its rank,
+    transit days and ship cost per unit."""
+
+    item: np.ndarray  # int32, -1 = `*`
+    region: np.ndarray  # int32, index into `regions`
+    location: np.ndarray  # int32
+    rank: np.ndarray  # int32
+    transit_days: np.ndarray  # int32
+    ship_cost: np.ndarray  # float64, per unit
+    regions: tuple[str, ...] = ()
+
+    def __len__(self) -> int:
+        return int(self.item.shape[0])
+
+    @staticmethod
+    def empty() -> SourcingRuleTable:
+        none = np.zeros(0, dtype=np.int32)
+        return SourcingRuleTable(none, none, none, none, none, np.zeros(0))
+
+
+@dataclass(frozen=True)
+class SubstituteTable:
+    """Ranked substitutes: `substitute` may fill a line for `item` (lower rank first)."""
+
+    item: np.ndarray  # int32
+    substitute: np.ndarray  # int32
+    rank: np.ndarray  # int32
+
+    def __len__(self) -> int:
+        return int(self.item.shape[0])
+
+    @staticmethod
+    def empty() -> SubstituteTable:
+        none = np.zeros(0, dtype=np.int32)
+        return SubstituteTable(none, none, none)
+
+
+@dataclass(frozen=True)
 class SnapshotData:
     """A whole snapshot, validated and encoded."""
 
@@ -92,3 +132,5 @@ class SnapshotData:
     demand: EventTable
     demand_classes: tuple[str, ...] = ()
     rows_read: dict[str, int] = field(default_factory=dict)
+    sourcing_rules: SourcingRuleTable = field(default_factory=SourcingRuleTable.empty)
+    substitutes: SubstituteTable = field(default_factory=SubstituteTable.empty)

@@ -28,6 +28,8 @@ from promising.snapshot import (
     LocationTable,
     RuleTable,
     SnapshotData,
+    SourcingRuleTable,
+    SubstituteTable,
 )
 
 AS_OF = dt.date(2026, 1, 5)
@@ -41,6 +43,26 @@ class Item:
     lead_time_days: int = 0
     fence_days: int = 0
     unit_cost: float = float("nan")
+    unit_price: float = float("nan")
+
+
+@dataclass
+class SourcingRule:
+    """A candidate ship-from location for an item (or `*`) and a ship-to region."""
+
+    item_id: str
+    region: str
+    location_id: str
+    rank: int = 1
+    transit_days: int = 0
+    ship_cost: float = 0.0
+
+
+@dataclass
+class Substitute:
+    item_id: str
+    substitute_item_id: str
+    rank: int = 1
 
 
 @dataclass
@@ -73,6 +95,12 @@ class Snapshot:
     rules: list[Rule] = field(default_factory=list)
     horizon_days: int = 30
     snapshot_id: str = "test"
+    sourcing: list[SourcingRule] = field(default_factory=list)
+    substitutes: list[Substitute] = field(default_factory=list)
+    closed_days: dict[str, list[int]] = field(default_factory=dict)
+    """calendar_id → the days (from as_of) it does not work; every other day works."""
+    location_calendars: dict[str, str] = field(default_factory=dict)
+    """location_id → calendar_id; a location not listed works every day."""
 
     def data(self) -> SnapshotData:
         rules = [Rule(DEFAULT_RULE_ID), *self.rules]
@@ -89,13 +117,26 @@ class Snapshot:
             make_lead_time_days=np.zeros(n, dtype=np.int32),
             infinite_time_fence_days=np.array([it.fence_days for it in self.items], np.int32),
             unit_cost=np.array([it.unit_cost for it in self.items], dtype=np.float64),
-            unit_price=np.full(n, np.nan),
+            unit_price=np.array([it.unit_price for it in self.items], dtype=np.float64),
         )
+        calendar_ids = sorted(self.closed_days)
+        working = np.ones((len(calendar_ids), self.horizon_days), dtype=bool)
+        for c, calendar_id in enumerate(calendar_ids):
+            closed = [d for d in self.closed_days[calendar_id] if 0 <= d < self.horizon_days]
+            working[c, closed] = False
         locations = LocationTable(
             ids=tuple(self.locations),
             kind=np.full(len(self.locations), LocationKind.WAREHOUSE, dtype=np.int8),
             region=tuple(None for _ in self.locations),
-            calendar=np.full(len(self.locations), -1, dtype=np.int32),
+            calendar=np.array(
+                [
+                    calendar_ids.index(self.location_calendars[loc])
+                    if loc in self.location_calendars
+                    else -1
+                    for loc in self.locations
+                ],
+                dtype=np.int32,
+            ),
         )
         rule_table = RuleTable(
             ids=tuple(r.rule_id for r in rules),
@@ -122,10 +163,35 @@ class Snapshot:
             items=items,
             locations=locations,
             rules=rule_table,
-            calendars=CalendarTable(ids=(), working=np.ones((0, self.horizon_days), bool)),
+            calendars=CalendarTable(ids=tuple(calendar_ids), working=working),
             supply=events(self.supply),
             demand=events(self.demand),
             rows_read={"supply": len(self.supply), "demand": len(self.demand)},
+            sourcing_rules=self._sourcing_rules(item_index, location_index),
+            substitutes=SubstituteTable(
+                item=np.array([item_index[s.item_id] for s in self.substitutes], np.int32),
+                substitute=np.array(
+                    [item_index[s.substitute_item_id] for s in self.substitutes], np.int32
+                ),
+                rank=np.array([s.rank for s in self.substitutes], np.int32),
+            ),
+        )
+
+    def _sourcing_rules(
+        self, item_index: dict[str, int], location_index: dict[str, int]
+    ) -> SourcingRuleTable:
+        rules = self.sourcing
+        regions = sorted({r.region for r in rules})
+        return SourcingRuleTable(
+            item=np.array(
+                [-1 if r.item_id == "*" else item_index[r.item_id] for r in rules], np.int32
+            ),
+            region=np.array([regions.index(r.region) for r in rules], np.int32),
+            location=np.array([location_index[r.location_id] for r in rules], np.int32),
+            rank=np.array([r.rank for r in rules], np.int32),
+            transit_days=np.array([r.transit_days for r in rules], np.int32),
+            ship_cost=np.array([r.ship_cost for r in rules], np.float64),
+            regions=tuple(regions),
         )
 
     def model(self) -> SupplyModel:
