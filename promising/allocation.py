@@ -52,6 +52,7 @@ def class_atp_row(
     rules: AllocationRules,
     row: int,
     demand_class: str,
+    pending: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """LOOKAHEAD ATP of item-location `row` for `demand_class`, or None if the item has no
     allocation rules (then the plain ATP applies). A class the rules do not name has no
@@ -75,6 +76,8 @@ def class_atp_row(
             demand[k] += held
             classified += held
     demand[classes] += ledger.reserved[row] - classified
+    if pending is not None:
+        demand[names.index(demand_class)] += pending
     out = np.empty((classes, horizon), dtype=np.int64)
     class_atp(
         model.supply[row],

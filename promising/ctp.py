@@ -97,11 +97,24 @@ class CtpPlanner:
         self.manufacturing = manufacturing
         self.capacity = capacity
 
-    def plan(self, item: int, location: int, quantity: int, first_done: int = 0) -> CtpPlan | None:
-        """The earliest plan completing at or after `first_done`, or None inside the horizon."""
+    def plan(
+        self,
+        item: int,
+        location: int,
+        quantity: int,
+        first_done: int = 0,
+        rows: dict[int, np.ndarray] | None = None,
+        used: np.ndarray | None = None,
+    ) -> CtpPlan | None:
+        """The earliest plan completing at or after `first_done`, or None inside the horizon.
+
+        `rows` and `used` stand in for the ledger's rows and the reserved capacity where an
+        order's earlier lines already hold some (nothing of them is changed)."""
         if not self.manufacturing.can_make(item, location):
             return None
-        overlay = _Overlay(self.ledger, self.capacity.used)
+        overlay = _Overlay(self.ledger, self.capacity.used if used is None else used)
+        if rows:
+            overlay.rows = {row: values.copy() for row, values in rows.items()}
         return self._plan(item, location, quantity, first_done, overlay, 0)
 
     def _plan(

@@ -16,6 +16,7 @@ import numpy as np
 
 from kernels.promise import earliest_bucket, earliest_row
 from promising.availability import AvailabilityProfile, bucket_range, profile
+from promising.capable import Alternative, Capable, OrderScratch
 from promising.domain import LineStatus, PromisingMode
 from promising.errors import FieldViolation, InvalidInput
 from promising.ledger import Allocation, ReservationLedger
@@ -34,6 +35,7 @@ class Engine:
         self.ledger = ledger or ReservationLedger(model.row_count, model.horizon_days)
         if self.ledger.reserved.shape != (model.row_count, model.horizon_days):
             raise ValueError("ledger shape does not match the model")
+        self.capable = Capable(model, self.ledger)
 
     # --- availability --------------------------------------------------------------------
     def availability(
@@ -64,12 +66,16 @@ class Engine:
         requested_date: dt.date,
         location_id: str | None = None,
         line_id: str = "1",
+        demand_class: str = "",
     ) -> LinePromise:
         """Quote one line; nothing changes."""
-        return self._promise(LineRequest(line_id, item_id, quantity, requested_date, location_id))
+        line = LineRequest(line_id, item_id, quantity, requested_date, location_id)
+        return self._promise(line, demand_class=demand_class)
 
-    def promise_order(self, lines: Sequence[LineRequest]) -> OrderPromise:
-        """Quote an order: its lines are promised in order and see each other's consumption."""
+    def promise_order(self, lines: Sequence[LineRequest], demand_class: str = "") -> OrderPromise:
+        """Quote an order: its lines are promised in order and see each other's consumption.
+
+        With a `demand_class`, items with allocation rules promise from that class's ATP."""
         if not lines:
             raise InvalidInput(
                 "an order needs at least one line", [FieldViolation("lines", "empty")]
@@ -83,18 +89,26 @@ class Engine:
                 )
             seen.add(line.line_id)
         if len(lines) == 1:
-            return OrderPromise(self.model.snapshot_id, (self._promise(lines[0], 0),))
+            answer = self._promise(lines[0], 0, demand_class=demand_class)
+            return OrderPromise(self.model.snapshot_id, (answer,))
         # Lines sharing an item-location see the earlier lines' allocations through a
-        # private copy of that row's reservations; the shared ledger is never touched.
-        overlay: dict[int, np.ndarray] = {}
+        # private copy of that row's reservations (and capacity, for CTP and suppliers);
+        # the shared ledgers are never touched.
+        scratch = self.capable.scratch() if self.capable.active else None
+        overlay: dict[int, np.ndarray] = {} if scratch is None else scratch.rows
         answers = []
         for i, line in enumerate(lines):
-            answer = self._promise(line, i, overlay)
+            answer = self._promise(line, i, overlay, demand_class, scratch)
             for a in answer.allocations:
                 row = overlay.get(a.row)
                 if row is None:
                     row = overlay[a.row] = self.ledger.reserved[a.row].copy()
                 row[a.bucket] += a.quantity
+            if scratch is not None:
+                for d in answer.capacity:
+                    scratch.used[d.resource, d.bucket] += d.milli
+                for d in answer.supplier_draws:
+                    scratch.supplier_used[d.resource, d.bucket] += d.milli
             answers.append(answer)
         return OrderPromise(self.model.snapshot_id, tuple(answers))
 
@@ -109,15 +123,22 @@ class Engine:
             if key in self.ledger:
                 raise InvalidInput(f"reservation {key!r} exists already")
         for key, line in zip(keys, promise.lines, strict=True):
-            self.ledger.add(key, line.allocations)
+            self.ledger.add(key, line.allocations, line.demand_class or None)
+            self.capable.hold(key, line.capacity, line.supplier_draws)
 
     def release(self, key: str) -> tuple[Allocation, ...]:
         """Free one reservation at once (writer thread only)."""
+        self.capable.free(key)
         return self.ledger.remove(key)
 
     # --- one line ------------------------------------------------------------------------
     def _promise(
-        self, line: LineRequest, index: int = 0, overlay: dict[int, np.ndarray] | None = None
+        self,
+        line: LineRequest,
+        index: int = 0,
+        overlay: dict[int, np.ndarray] | None = None,
+        demand_class: str = "",
+        scratch: OrderScratch | None = None,
     ) -> LinePromise:
         model = self.model
         scalars = model.item_scalars
@@ -150,6 +171,21 @@ class Engine:
                 bucket, reserve = start, False
             elif row < 0:
                 bucket, reserve = (limit, False) if limit < model.horizon_days else (-1, False)
+            elif (
+                demand_class
+                and model.allocation
+                and (
+                    (
+                        b := self.capable.class_bucket(
+                            row, demand_class, start, quantity, limit, (overlay or {}).get(row)
+                        )
+                    )
+                    is not None
+                )
+            ):
+                bucket, reserve = b, True
+                if bucket < 0 and limit < model.horizon_days:
+                    bucket, reserve = limit, False
             else:
                 if overlay is not None and row in overlay:
                     bucket = earliest_bucket(
@@ -168,7 +204,33 @@ class Engine:
                 reserve = True
                 if bucket < 0 and limit < model.horizon_days:
                     bucket, reserve = limit, False
-        return self._answer(line, item, location, row, requested, bucket, reserve)
+            if (bucket < 0 or bucket > start) and self.capable.active:
+                alternative = self.capable.better(item, location, quantity, start, bucket, scratch)
+                if alternative is not None:
+                    return self._alternative(line, item, requested, alternative, demand_class)
+        answer = self._answer(line, item, location, row, requested, bucket, reserve)
+        return answer._replace(demand_class=demand_class) if demand_class else answer
+
+    def _alternative(
+        self, line: LineRequest, item: int, requested: int, alt: Alternative, demand_class: str
+    ) -> LinePromise:
+        """The answer for a line made (CTP) or bought (SUPPLIER) instead of taken from ATP."""
+        model = self.model
+        date = model.date_of(alt.bucket)
+        status = LineStatus.ON_TIME if alt.bucket <= requested else LineStatus.LATE
+        cost = alt.cost
+        if not cost:
+            unit_cost = model.item_scalars.unit_cost[item]
+            cost = 0.0 if math.isnan(unit_cost) else unit_cost * line.quantity
+        location_id = model.locations.ids[alt.location]
+        fulfillment = Fulfillment(
+            line.item_id, location_id, line.quantity, date, date, alt.source_type, cost
+        )
+        return LinePromise(
+            line.line_id, line.item_id, status, line.quantity, line.requested_date,
+            line.quantity, date, (fulfillment,), alt.allocations, demand_class,
+            alt.capacity, alt.supplier_draws,
+        )  # fmt: skip
 
     def _answer(
         self,

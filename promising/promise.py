@@ -6,19 +6,34 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from promising.domain import LineStatus
+from promising.domain import Decision, LineStatus
 from promising.ledger import Allocation
+from promising.manufacturing import CapacityDraw
+
+
+QUANTITY_MAX = 10**12
+"""Largest quantity one line may ask for: far above any real order, far below int64 overflow."""
 
 
 @dataclass(frozen=True, slots=True)
 class LineRequest:
-    """One order line to promise; `location_id` is the ship-from location, if named."""
+    """One order line to promise; `location_id` is the ship-from location, if named.
+
+    The flags matter when the engine chooses the sources (DESIGN §5): `allow_split` lets the
+    line ship from several locations, `allow_partial` lets it promise less than asked,
+    `allow_substitutes` lets ranked substitutes fill it, and lines with the same non-empty
+    `ship_set_id` ship together, from one location on one date, or not at all.
+    """
 
     line_id: str
     item_id: str
     quantity: int
     requested_date: dt.date
     location_id: str | None = None
+    allow_split: bool = False
+    allow_partial: bool = False
+    allow_substitutes: bool = False
+    ship_set_id: str = ""
 
 
 class Fulfillment(NamedTuple):
@@ -49,6 +64,9 @@ class LinePromise(NamedTuple):
     promised_date: dt.date | None
     fulfillments: tuple[Fulfillment, ...]
     allocations: tuple[Allocation, ...]
+    demand_class: str = ""
+    capacity: tuple[CapacityDraw, ...] = ()  # plant resources a CTP promise holds
+    supplier_draws: tuple[CapacityDraw, ...] = ()  # supplier capacity a SUPPLIER one holds
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +75,7 @@ class OrderPromise:
 
     snapshot_id: str
     lines: tuple[LinePromise, ...]
+    decision: Decision = Decision.LOCATION
 
     @property
     def all_available(self) -> bool:

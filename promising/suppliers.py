@@ -37,13 +37,17 @@ class SupplierPlanner:
         self.capacity = CapacityLedger(len(self.sources), horizon_days)
         self.horizon_days = horizon_days
 
-    def plan(self, item: int, quantity: int, first_done: int) -> SupplierPlan | None:
-        """The supplier that ships earliest (then cheapest) at or after `first_done`."""
+    def plan(
+        self, item: int, quantity: int, first_done: int, used: np.ndarray | None = None
+    ) -> SupplierPlan | None:
+        """The supplier that ships earliest (then cheapest) at or after `first_done`; `used`
+        stands in for the reserved capacity (an order's earlier lines)."""
+        used = self.capacity.used if used is None else used
         best: SupplierPlan | None = None
         for index in self._by_item.get(item, ()):
             supplier = self.sources[index][1]
             free = np.full(self.horizon_days, supplier.capacity_per_day, dtype=np.int64)
-            free -= self.capacity.used[index]
+            free -= used[index]
             lead = supplier.lead_time_days
             done = earliest_cumulative(free, quantity, lead, max(first_done, lead))
             if done < 0:
