@@ -8,6 +8,7 @@ t >= requested with LOOKAHEAD ATP[t] >= quantity, over the item's counted types.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from kernels.promise import earliest_bucket, earliest_row
+from promising.allocation import class_atp_row
 from promising.availability import AvailabilityProfile, bucket_range, profile
 from promising.capable import Alternative, Capable, OrderScratch
 from promising.domain import LineStatus, PromisingMode
@@ -45,8 +47,12 @@ class Engine:
         from_date: dt.date | None = None,
         to_date: dt.date | None = None,
         rule_id: str | None = None,
+        demand_class: str = "",
     ) -> list[AvailabilityProfile]:
-        """One profile per location (default: every location that has the item)."""
+        """One profile per location (default: every location that has the item).
+
+        With a `demand_class`, an item with allocation rules shows that class's ATP (always
+        LOOKAHEAD, as its promises use) instead of the rule's."""
         model = self.model
         item = model.item(item_id)
         rule = None if rule_id is None else model.rule(rule_id)
@@ -56,7 +62,17 @@ class Engine:
         else:
             locations = [int(model.row_location[r]) for r in model.rows_of_item(item)]
         reserved = self.ledger.reserved
-        return [profile(model, reserved, item, loc, rule, first, last) for loc in locations]
+        profiles = [profile(model, reserved, item, loc, rule, first, last) for loc in locations]
+        if demand_class and model.allocation.for_item(item):
+            for i, loc in enumerate(locations):
+                row = model.row_of(item, loc)
+                if row >= 0:
+                    atp = class_atp_row(model, self.ledger, model.allocation, row, demand_class)
+                    assert atp is not None
+                    profiles[i] = dataclasses.replace(
+                        profiles[i], rule_id=f"class {demand_class}", atp=atp[first : last + 1]
+                    )
+        return profiles
 
     # --- promising -----------------------------------------------------------------------
     def promise_line(

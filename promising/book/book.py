@@ -108,7 +108,7 @@ class Book:
                 )
         engine = self.engine
         model = engine.model
-        promise = engine.promise_order(command.lines)
+        promise = engine.promise_order(command.lines, command.demand_class)
         lsn = journal.next_lsn
         if not promise.all_available:
             outcome = PromiseOutcome(
@@ -135,8 +135,7 @@ class Book:
                     "expires_at": expires_at,
                     "snapshot": model.snapshot_id,
                     "lines": [
-                        [line.line_id, records.allocations_out(model, line.allocations)]
-                        for line in promise.lines
+                        records.line_out(model, engine.capable, line) for line in promise.lines
                     ],
                 }
             )
@@ -216,14 +215,18 @@ class Book:
         count = 0
         # Entries that survive the whole journal go into the ledger at the end, in one pass.
         self._replaying = replaying = {}
+        extras: dict[str, records.LineExtras] = {}
         for record in journal.records():
             body = records.decode(record.body)
             kind = record.kind
             if kind == records.RESERVE:
                 order_id, hold_id = body["order"], body["hold"] or ""
                 line_ids = []
-                for line_id, journaled in body["lines"]:
-                    replaying[line_key(order_id, line_id)] = remap.allocations(journaled)
+                for line_id, journaled, *more in body["lines"]:
+                    key = line_key(order_id, line_id)
+                    replaying[key] = remap.allocations(journaled)
+                    if more:
+                        extras[key] = remap.extras(more[0], self.engine.capable)
                     line_ids.append(line_id)
                 self._reserved(order_id, line_ids, hold_id, body["expires_at"])
             elif kind == records.CONFIRM:
@@ -238,7 +241,12 @@ class Book:
                 self._requests[record.request_id] = (record.digest or b"", record.lsn)
             count += 1
         self._replaying = None
-        self.engine.ledger.add_many(replaying)
+        live = {key: extra for key, extra in extras.items() if key in replaying}
+        self.engine.ledger.add_many(
+            replaying, {key: e.demand_class for key, e in live.items() if e.demand_class}
+        )
+        for key, extra in live.items():
+            self.engine.capable.hold(key, extra.capacity, extra.supplier_draws)
         self.replay_report = ReplayReport(count, remap.moved, remap.dropped)
         return self.replay_report
 

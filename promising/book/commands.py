@@ -57,6 +57,7 @@ class PromiseCommand:
     mode: PromiseMode
     lines: Sequence[LineRequest]
     hold_ttl_seconds: int = 0
+    demand_class: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,10 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from promising.ledger import Allocation
+from promising.manufacturing import CapacityDraw
 from promising.model import SupplyModel
+from promising.promise import LinePromise
+
+if TYPE_CHECKING:
+    from promising.capable import Capable
 
 RESERVE = "reserve"
 REJECT = "reject"
@@ -51,6 +56,44 @@ def allocations_out(model: SupplyModel, allocations: tuple[Allocation, ...]) -> 
     ]
 
 
+class LineExtras(NamedTuple):
+    """What a reserved line holds beyond ATP units: its class, plant and supplier capacity."""
+
+    demand_class: str
+    capacity: tuple[CapacityDraw, ...]
+    supplier_draws: tuple[CapacityDraw, ...]
+
+
+def line_out(model: SupplyModel, capable: Capable, line: LinePromise) -> list[Any]:
+    """A reserved line as journaled: [line_id, allocations] and, when it holds more (a
+    demand class, CTP capacity, supplier capacity), a third element naming them by id:
+    {"class": str, "capacity": [[resource_id, date, milli]], "supplier": [[item_id,
+    supplier location_id, date, units]]}."""
+    out: list[Any] = [line.line_id, allocations_out(model, line.allocations)]
+    extra: dict[str, Any] = {}
+    if line.demand_class:
+        extra["class"] = line.demand_class
+    if line.capacity:
+        ids = model.manufacturing.resource_ids
+        extra["capacity"] = [
+            [ids[d.resource], model.date_of(d.bucket).isoformat(), d.milli] for d in line.capacity
+        ]
+    if line.supplier_draws:
+        sources = capable.suppliers.sources
+        extra["supplier"] = [
+            [
+                model.items.ids[sources[d.resource][0]],
+                model.locations.ids[sources[d.resource][1].location],
+                model.date_of(d.bucket).isoformat(),
+                d.milli,
+            ]
+            for d in line.supplier_draws
+        ]
+    if extra:
+        out.append(extra)
+    return out
+
+
 @dataclass
 class Remap:
     """Maps journaled allocations onto a model; counts what it cannot place."""
@@ -81,3 +124,25 @@ class Remap:
                 self.moved += 1
             out.append(Allocation(row, bucket, int(quantity)))
         return tuple(out)
+
+    def extras(self, journaled: dict[str, Any], capable: Capable) -> LineExtras:
+        """Class and capacity draws of a journaled line, mapped onto this model; draws for a
+        resource or supplier it no longer has, or dated outside its horizon, are dropped."""
+        model = self.model
+        resources = {rid: i for i, rid in enumerate(model.manufacturing.resource_ids)}
+        suppliers = {
+            (model.items.ids[item], model.locations.ids[s.location]): i
+            for i, (item, s) in enumerate(capable.suppliers.sources)
+        }
+        capacity = []
+        for resource_id, day, milli in journaled.get("capacity", ()):
+            bucket = max(model.bucket_of(dt.date.fromisoformat(day)), 0)
+            if resource_id in resources and bucket < model.horizon_days:
+                capacity.append(CapacityDraw(resources[resource_id], bucket, int(milli)))
+        supplier = []
+        for item_id, location_id, day, units in journaled.get("supplier", ()):
+            bucket = max(model.bucket_of(dt.date.fromisoformat(day)), 0)
+            index = suppliers.get((item_id, location_id))
+            if index is not None and bucket < model.horizon_days:
+                supplier.append(CapacityDraw(index, bucket, int(units)))
+        return LineExtras(journaled.get("class", ""), tuple(capacity), tuple(supplier))

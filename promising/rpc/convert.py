@@ -205,6 +205,7 @@ def promise_command(
         mode=mode,
         lines=lines,
         hold_ttl_seconds=request.hold_ttl_seconds,
+        demand_class=request.demand_class,
     )
 
 

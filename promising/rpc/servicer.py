@@ -101,7 +101,7 @@ class PromisingServicer:
         if mode is PromiseMode.QUOTE:
             lsn = loaded.reservations.lsn
             engine = loaded.engine
-            promise = engine.promise_order(lines)
+            promise = engine.promise_order(lines, request.demand_class)
             return wire.promise_response(
                 request.order_id, promise.snapshot_id, lsn, promise, ReservationState.QUOTED
             )
@@ -125,7 +125,12 @@ class PromisingServicer:
         violations.raise_if_any()
         lsn = loaded.reservations.lsn
         profiles = loaded.engine.availability(
-            request.item_id, list(request.location_ids) or None, from_date, to_date, rule_id
+            request.item_id,
+            list(request.location_ids) or None,
+            from_date,
+            to_date,
+            rule_id,
+            request.demand_class if request.HasField("demand_class") else "",
         )
         return convert.availability_out(profiles, model.snapshot_id, lsn).SerializeToString()
 
