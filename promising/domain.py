@@ -59,6 +59,20 @@ class LineStatus(IntEnum):
     UNAVAILABLE = 3
 
 
+class Decision(IntEnum):
+    """Which path chose an order's sources (DESIGN §5); values match the proto's
+    `DecisionPath`."""
+
+    LOCATION = 1
+    """Every line at its named (or only) location, promised in order."""
+    GREEDY = 2
+    """One sourced line without a split, decided by the kernel over its candidates."""
+    SOLVER = 3
+    """The whole order optimized by CP-SAT, optimal."""
+    SOLVER_TIME_LIMIT = 4
+    """CP-SAT's best order within its time limit, not proven optimal."""
+
+
 def type_mask(types: list[IntEnum] | tuple[IntEnum, ...]) -> int:
     """Bit mask with one bit per counted supply or demand type."""
     mask = 0
