@@ -42,6 +42,9 @@ class FileFormat(StrEnum):
 
 Snapshot = Annotated[Path, typer.Option("--snapshot", "-s", help="Snapshot directory.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No load report on stderr.")]
+DemandClass = Annotated[
+    str, typer.Option("--class", help="Demand class (allocation rules apply to it).")
+]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -178,13 +181,19 @@ def availability(
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     plot: Annotated[Path | None, typer.Option(help="Also write a PNG chart here.")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Show days without movement.")] = False,
+    demand_class: DemandClass = "",
     quiet: Quiet = False,
 ) -> None:
     """Supply, demand, reservations and ATP per day for an item at its locations."""
     engine = _load(snapshot, quiet)
     try:
         profiles = engine.availability(
-            item, location, _date(from_date, "--from"), _date(to_date, "--to"), rule
+            item,
+            location,
+            _date(from_date, "--from"),
+            _date(to_date, "--to"),
+            rule,
+            demand_class,
         )
     except PromisingError as exc:
         raise _fail(str(exc)) from None
@@ -232,14 +241,18 @@ def promise(
     date: Annotated[str, typer.Option(help="Requested date, YYYY-MM-DD.")],
     location: Annotated[str | None, typer.Option(help="Ship-from location.")] = None,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
+    demand_class: DemandClass = "",
     quiet: Quiet = False,
 ) -> None:
-    """Promise one line at one location: on time, late (with the date) or unavailable."""
+    """Promise one line at one location: on time, late (with the date) or unavailable.
+
+    A line short in ATP may be made (CTP) or bought (a supplier) when that is sooner; with
+    --class, items with allocation rules promise from that demand class's allocation."""
     engine = _load(snapshot, quiet)
     requested = _date(date, "--date")
     assert requested is not None
     try:
-        answer = engine.promise_line(item, quantity, requested, location)
+        answer = engine.promise_line(item, quantity, requested, location, demand_class=demand_class)
     except PromisingError as exc:
         raise _fail(str(exc)) from None
     if output is OutputFormat.json:
@@ -247,15 +260,17 @@ def promise(
         return
     colour = {"ON_TIME": "green", "LATE": "yellow"}.get(answer.status.name, "red")
     table = Table(title=f"promise {quantity:,} × {item} wanted {requested}", title_justify="left")
-    for column in ("status", "promised", "date", "from", "cost"):
+    for column in ("status", "promised", "date", "from", "source", "cost"):
         table.add_column(column)
     where = answer.fulfillments[0].location_id if answer.fulfillments else "-"
+    source = answer.fulfillments[0].source_type if answer.fulfillments else "-"
     cost = f"{answer.fulfillments[0].cost:,.2f}" if answer.fulfillments else "-"
     table.add_row(
         f"[{colour}]{answer.status.name}[/]",
         f"{answer.promised_quantity:,}",
         str(answer.promised_date or "-"),
         where,
+        source,
         cost,
     )
     console.print(table)
