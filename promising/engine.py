@@ -23,10 +23,10 @@ from promising.domain import LineStatus, PromisingMode
 from promising.errors import FieldViolation, InvalidInput
 from promising.ledger import Allocation, ReservationLedger
 from promising.model import SupplyModel
-from promising.promise import Fulfillment, LinePromise, LineRequest, OrderPromise
+from promising.promise import QUANTITY_MAX, Fulfillment, LinePromise, LineRequest, OrderPromise
+from promising.sourcing import Sourcing
 
-QUANTITY_MAX = 10**12
-"""Largest quantity one line may ask for: far above any real order, far below int64 overflow."""
+__all__ = ["QUANTITY_MAX", "Engine"]
 
 
 class Engine:
@@ -38,6 +38,7 @@ class Engine:
         if self.ledger.reserved.shape != (model.row_count, model.horizon_days):
             raise ValueError("ledger shape does not match the model")
         self.capable = Capable(model, self.ledger)
+        self.sourcing = Sourcing(model)
 
     # --- availability --------------------------------------------------------------------
     def availability(
@@ -88,10 +89,18 @@ class Engine:
         line = LineRequest(line_id, item_id, quantity, requested_date, location_id)
         return self._promise(line, demand_class=demand_class)
 
-    def promise_order(self, lines: Sequence[LineRequest], demand_class: str = "") -> OrderPromise:
+    def promise_order(
+        self,
+        lines: Sequence[LineRequest],
+        demand_class: str = "",
+        ship_to_region: str | None = None,
+    ) -> OrderPromise:
         """Quote an order: its lines are promised in order and see each other's consumption.
 
-        With a `demand_class`, items with allocation rules promise from that class's ATP."""
+        With a `demand_class`, items with allocation rules promise from that class's ATP.
+        Lines that name no location are sourced from the rules for `ship_to_region`, and
+        lines asking for splits, partials, substitutes or ship sets are sourced too; then the
+        order is chosen as a whole (DESIGN §5, `promising.sourcing`)."""
         if not lines:
             raise InvalidInput(
                 "an order needs at least one line", [FieldViolation("lines", "empty")]
@@ -104,6 +113,8 @@ class Engine:
                     [FieldViolation(f"lines[{i}].line_id", "duplicate")],
                 )
             seen.add(line.line_id)
+        if self.sourcing.needed(lines, ship_to_region):
+            return self.sourcing.promise(lines, ship_to_region, self.ledger.reserved)
         if len(lines) == 1:
             answer = self._promise(lines[0], 0, demand_class=demand_class)
             return OrderPromise(self.model.snapshot_id, (answer,))

@@ -315,3 +315,175 @@ def peg_fifo(supply: Sequence[int], demand: Sequence[int], target: int) -> list[
         else:
             pieces.append((s, 1))
     return pieces
+
+
+# --- sourcing (promising/sourcing): every assignment of a small order, tried -----------------
+
+
+class SourcingWorld:
+    """A tiny multi-location world in plain dicts: nets per (item, location), closed days per
+    location, sourcing rules (item or "*", region, location, rank, transit, ship cost),
+    substitutes (item, substitute, rank), unit costs and prices."""
+
+    def __init__(self, horizon, net, closed, rules, substitutes, unit_cost, price) -> None:
+        self.horizon, self.net, self.closed = horizon, net, closed
+        self.rules, self.substitutes = rules, substitutes
+        self.unit_cost, self.price = unit_cost, price
+
+    def works(self, location: str, day: int) -> bool:
+        return 0 <= day < self.horizon and day not in self.closed.get(location, ())
+
+    def candidates(self, item: str, region: str, location: str | None) -> list[tuple]:
+        """(location, transit, ship cost): the item's own rules by rank, then `*` rules for
+        other locations by rank; a named location is the only one (free without a rule)."""
+        own = sorted((r for r in self.rules if r[0] == item and r[1] == region), key=lambda r: r[3])
+        named = {r[2] for r in own}
+        anyone = sorted(
+            (r for r in self.rules if r[0] == "*" and r[1] == region and r[2] not in named),
+            key=lambda r: r[3],
+        )
+        found = [(r[2], r[4], r[5]) for r in own + anyone]
+        if location is None:
+            return found
+        return [c for c in found if c[0] == location][:1] or [(location, 0, 0.0)]
+
+    def sources(self, line: dict, region: str) -> list[tuple]:
+        """(item, location, transit, cost per unit) a line may ship from."""
+        items = [line["item"]]
+        if line["substitutes"]:
+            ranked = sorted(
+                (s for s in self.substitutes if s[0] == line["item"]), key=lambda s: s[2]
+            )
+            items += [s[1] for s in ranked]
+        out = []
+        for item in items:
+            for location, transit, ship_cost in self.candidates(item, region, line["location"]):
+                cost = self.unit_cost.get(item, 0.0) + ship_cost - self.price.get(item, 0.0)
+                out.append((item, location, transit, cost))
+        return out
+
+
+def _ship_days(world: SourcingWorld, line: dict, source: tuple, in_set: bool) -> list[int]:
+    """Days a shipment may leave: on time only on the latest working day on or before
+    requested − transit (a ship-set line: any working day), late on any working day after."""
+    _, location, transit, _ = source
+    latest = line["requested"] - transit
+    days = [d for d in range(world.horizon) if world.works(location, d)]
+    if in_set:
+        return days
+    on_time = [d for d in days if d <= latest][-1:]
+    return on_time + [d for d in days if d > latest]
+
+
+def _line_plans(world: SourcingWorld, line: dict, sources: list[tuple], in_set: bool):
+    """Every way to ship one line: tuples of (source index, units, day)."""
+    quantity = line["quantity"]
+    amounts = range(1, quantity + 1) if line["partial"] or line["split"] else [quantity]
+    per_source = [
+        [(k, units, day) for day in _ship_days(world, line, source, in_set) for units in amounts]
+        for k, source in enumerate(sources)
+    ]
+    plans: list[tuple] = [()]
+    if not line["split"] or line["ship_set"]:
+        plans += [(one,) for choices in per_source for one in choices]
+    else:
+
+        def extend(k: int, plan: tuple, total: int) -> None:
+            if k == len(per_source):
+                if plan:
+                    plans.append(plan)
+                return
+            extend(k + 1, plan, total)
+            for shipment in per_source[k]:
+                if total + shipment[1] <= quantity:
+                    extend(k + 1, (*plan, shipment), total + shipment[1])
+
+        extend(0, (), 0)
+    return [p for p in plans if line["partial"] or sum(s[1] for s in p) in (0, quantity)]
+
+
+def sourcing_objective(world: SourcingWorld, lines: list[dict], region: str, plans) -> tuple | None:
+    """(−lines on time, −units, days late, shipments, cost) of an assignment, or None when
+    it breaks a rule: a ship set not shipping all together from one location on one day, or
+    reserving more than LOOKAHEAD ATP allows (DESIGN §3: reserving q on day t needs
+    ATP[t] >= q, and every later ATP follows)."""
+    reserved: dict[tuple[str, str], list[int]] = {}
+    on_time = units = late = 0
+    cost = 0.0
+    pairs = set()
+    sets: dict[str, list] = {}
+    for line, shipments in zip(lines, plans, strict=True):
+        sources = world.sources(line, region)
+        arrivals = []
+        for k, quantity, day in shipments:
+            item, location, transit, unit = sources[k]
+            net_row = world.net.get((item, location), [0] * world.horizon)
+            taken = reserved.setdefault((item, location), [0] * world.horizon)
+            if lookahead([n - r for n, r in zip(net_row, taken, strict=True)])[day] < quantity:
+                return None
+            taken[day] += quantity
+            arrivals.append(day + transit)
+            pairs.add((location, day))
+            cost += quantity * unit
+        if line["ship_set"]:
+            where = [(sources[k][1], day) for k, _, day in shipments]
+            sets.setdefault(line["ship_set"], []).append(where)
+        total = sum(s[1] for s in shipments)
+        units += total
+        if total == line["quantity"] and all(a <= line["requested"] for a in arrivals):
+            on_time += 1
+        late += max([a - line["requested"] for a in arrivals] + [0])
+    for members in sets.values():
+        apart = any(len(where) != 1 for where in members) or len({w[0] for w in members}) > 1
+        if len(members) > 1 and any(members) and apart:
+            return None
+    return (-on_time, -units, late, len(pairs), round(cost, 6))
+
+
+def best_sourcing(world: SourcingWorld, lines: list[dict], region: str) -> tuple:
+    """The lexicographically smallest objective over every assignment of the order
+    (depth first over lines; an assignment that over-reserves is cut as soon as it does)."""
+    sizes: dict[str, int] = {}
+    for line in lines:
+        if line["ship_set"]:
+            sizes[line["ship_set"]] = sizes.get(line["ship_set"], 0) + 1
+    sources = [world.sources(line, region) for line in lines]
+    options = [
+        _line_plans(world, line, found, sizes.get(line["ship_set"], 0) > 1)
+        for line, found in zip(lines, sources, strict=True)
+    ]
+    best: list[tuple] = []
+    reserved: dict[tuple[str, str], list[int]] = {}
+
+    def fits(line_sources: list[tuple], plan: tuple) -> bool:
+        """Reserve the plan's shipments one by one; on a refusal take them back."""
+        for n, (k, quantity, day) in enumerate(plan):
+            item, location = line_sources[k][:2]
+            net_row = world.net.get((item, location), [0] * world.horizon)
+            taken = reserved.setdefault((item, location), [0] * world.horizon)
+            if lookahead([a - r for a, r in zip(net_row, taken, strict=True)])[day] < quantity:
+                undo(line_sources, plan[:n])
+                return False
+            taken[day] += quantity
+        return True
+
+    def undo(line_sources: list[tuple], plan: tuple) -> None:
+        for k, quantity, day in plan:
+            reserved[line_sources[k][:2]][day] -= quantity
+
+    def visit(i: int, chosen: list[tuple]) -> None:
+        if i == len(lines):
+            value = sourcing_objective(world, lines, region, chosen)
+            if value is not None and (not best or value < best[0]):
+                best[:] = [value]
+            return
+        for plan in options[i]:
+            if fits(sources[i], plan):
+                chosen.append(plan)
+                visit(i + 1, chosen)
+                chosen.pop()
+                undo(sources[i], plan)
+
+    visit(0, [])
+    assert best  # shipping nothing is always allowed
+    return best[0]

@@ -1,0 +1,121 @@
+"""Sourcing against brute force: on small random orders (≤ 4 lines, ≤ 4 candidates, splits,
+partials, ship sets, substitutes, calendars, prices) the engine's choice is valid and its
+objective equals the best that enumerating every assignment finds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import astuple
+
+from factories import AS_OF, SO, Event, Item, Snapshot, SourcingRule, Substitute
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from naive import SourcingWorld, best_sourcing, sourcing_objective
+
+from promising.domain import Decision
+from promising.promise import LineRequest
+
+ITEMS = ("A", "B", "C")
+LOCATIONS = ("L1", "L2", "L3")
+REGION = "R"
+COSTS = (0.0, 0.25, 1.0, 2.5)
+CANDIDATES_MAX = 4
+"""Most sources (item, location) a line may have: brute force grows as their power."""
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[SourcingWorld, Snapshot, list[dict], list[LineRequest]]:
+    """A world, the same world as a snapshot, and an order (as dicts and as requests)."""
+    horizon = draw(st.integers(3, 5))
+    day = st.integers(0, horizon - 1)
+    supply, demand = [], []
+    for item in ITEMS:
+        for location in LOCATIONS:
+            events = st.lists(st.tuples(day, st.integers(1, 3)), min_size=1, max_size=2)
+            for when, quantity in draw(events):
+                supply.append(Event(item, location, when, quantity))
+            if draw(st.booleans()) and draw(st.booleans()):
+                demand.append(Event(item, location, draw(day), draw(st.integers(1, 3)), SO))
+    closed = {loc: draw(st.sets(day, max_size=2)) for loc in LOCATIONS if draw(st.booleans())}
+    rule = st.tuples(st.integers(1, 3), st.integers(0, 2), st.sampled_from(COSTS))
+    anywhere = draw(st.lists(st.sampled_from(LOCATIONS), min_size=1, max_size=3, unique=True))
+    rules = [("*", REGION, loc, *draw(rule)) for loc in anywhere]
+    if draw(st.booleans()):
+        rules.append((draw(st.sampled_from(ITEMS)), REGION, draw(st.sampled_from(LOCATIONS)),
+                      *draw(rule)))  # fmt: skip
+    substitutes = draw(st.sampled_from(([], [("A", "B", 1)], [("A", "B", 2), ("A", "C", 1)])))
+    unit_cost = {item: draw(st.sampled_from(COSTS)) for item in ITEMS}
+    price = {item: draw(st.sampled_from((0.0, 3.0, 5.0))) for item in ITEMS}
+
+    world = SourcingWorld(horizon, {}, closed, rules, substitutes, unit_cost, price)
+    lines, requests = [], []
+    for n in range(draw(st.integers(1, 4))):
+        line = {
+            "item": draw(st.sampled_from(ITEMS)),
+            "quantity": draw(st.integers(1, 4)),
+            "requested": draw(st.integers(-1, horizon - 1)),
+            "location": draw(st.sampled_from(LOCATIONS)) if draw(st.integers(0, 5)) == 0 else None,
+            "split": draw(st.booleans()),
+            "partial": draw(st.booleans()),
+            "substitutes": draw(st.booleans()),
+            "ship_set": draw(st.sampled_from(("", "", "S", "T"))),
+        }
+        if len(world.sources(line, REGION)) > CANDIDATES_MAX:
+            line["substitutes"] = False
+        lines.append(line)
+        requests.append(
+            LineRequest(
+                str(n), line["item"], line["quantity"],
+                AS_OF + dt.timedelta(days=line["requested"]), line["location"],
+                allow_split=line["split"], allow_partial=line["partial"],
+                allow_substitutes=line["substitutes"], ship_set_id=line["ship_set"],
+            )
+        )  # fmt: skip
+
+    net: dict[tuple[str, str], list[int]] = {}
+    for events, sign in ((supply, 1), (demand, -1)):
+        for e in events:
+            net.setdefault((e.item_id, e.location_id), [0] * horizon)[e.day] += sign * e.quantity
+    world.net = net
+    calendars = {f"C-{loc}": sorted(days) for loc, days in closed.items()}
+    snapshot = Snapshot(
+        items=[Item(i, unit_cost=unit_cost[i], unit_price=price[i]) for i in ITEMS],
+        locations=list(LOCATIONS),
+        supply=supply,
+        demand=demand,
+        horizon_days=horizon,
+        sourcing=[SourcingRule(*r) for r in rules],
+        substitutes=[Substitute(*s) for s in substitutes],
+        closed_days=calendars,
+        location_calendars={loc: f"C-{loc}" for loc in closed},
+    )
+    return world, snapshot, lines, requests
+
+
+def _plans(world: SourcingWorld, lines: list[dict], promise) -> list[tuple]:
+    """The engine's fulfilments as the reference's plans: (source index, units, day)."""
+    plans = []
+    for line, answer in zip(lines, promise.lines, strict=True):
+        sources = [s[:2] for s in world.sources(line, REGION)]
+        plans.append(
+            tuple(
+                (sources.index((f.item_id, f.location_id)), f.quantity, (f.ship_date - AS_OF).days)
+                for f in answer.fulfillments
+            )
+        )
+    return plans
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_engine_objective_equals_brute_force_optimum(case) -> None:
+    """The engine's choice is valid and as good as the best of every assignment."""
+    world, snapshot, lines, requests = case
+    promise = snapshot.engine().promise_order(requests, ship_to_region=REGION)
+    if promise.decision is Decision.LOCATION:  # every line names its location: no sourcing
+        assert all(r.location_id and r == LineRequest(*astuple(r)[:5]) for r in requests)
+        return
+    assert promise.decision in (Decision.GREEDY, Decision.SOLVER)
+    engine_value = sourcing_objective(world, lines, REGION, _plans(world, lines, promise))
+    assert engine_value is not None, "the engine's choice breaks a rule"
+    assert engine_value == best_sourcing(world, lines, REGION)
