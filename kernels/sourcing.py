@@ -4,8 +4,8 @@ LOOKAHEAD ATP rows the solver path reads.
 A source is one row of an int64 table (columns `SOURCE_*` below): the item-location row (-1:
 none), `limit` — the first bucket from which capacity is unlimited (an infinite time fence,
 a lead time, 0 for an INFINITE item, the horizon for none) —, transit days, calendar (-1:
-every day works) and a cost key per unit (lower is better). Sources come in preference
-order; a tie goes to the first.
+every day works), a cost key per unit (lower is better) and the variant (0: the ordered
+item, n: its n-th substitute). Sources come in preference order; a tie goes to the first.
 
 A line ships from a source on a working day `b` of its calendar and arrives at
 `b + transit`. On time means arriving by the requested bucket; the on-time ship day is the
@@ -24,7 +24,8 @@ SOURCE_LIMIT = 1
 SOURCE_TRANSIT = 2
 SOURCE_CALENDAR = 3
 SOURCE_COST = 4
-SOURCE_FIELDS = 5
+SOURCE_VARIANT = 5
+SOURCE_FIELDS = 6
 UNLIMITED = 1 << 62
 """Capacity beyond a source's limit: more than any quantity a line may ask for."""
 
@@ -87,12 +88,13 @@ def best_source(
     (-1, -1, 0) when no source has anything.
 
     Best: on time, then most units (only a partial line may ship fewer than asked), then
-    fewest days late, then lowest cost key, then the first source.
+    fewest days late, then the ordered item before its substitutes (by rank), then lowest
+    cost key, then the first source (`promising.sourcing.solver` has the same order).
     """
     horizon = supply.shape[1]
     atp = np.empty(horizon, dtype=np.int64)
     best = (-1, -1, 0)
-    best_on_time, best_units, best_late, best_cost = 0, 0, 0, 0
+    best_on_time, best_units, best_late, best_variant, best_cost = 0, 0, 0, 0, 0
     for k in range(sources.shape[0]):
         row = sources[k, SOURCE_ROW]
         limit = sources[k, SOURCE_LIMIT]
@@ -134,6 +136,7 @@ def best_source(
         if bucket < 0:
             continue
         late = max(bucket + transit - requested, 0)
+        variant = sources[k, SOURCE_VARIANT]
         cost = sources[k, SOURCE_COST]
         if best[0] >= 0:
             if on_time != best_on_time:
@@ -145,8 +148,12 @@ def best_source(
             elif late != best_late:
                 if late > best_late:
                     continue
+            elif variant != best_variant:
+                if variant > best_variant:
+                    continue
             elif cost >= best_cost:
                 continue
         best = (k, bucket, units)
-        best_on_time, best_units, best_late, best_cost = on_time, units, late, cost
+        best_on_time, best_units, best_late = on_time, units, late
+        best_variant, best_cost = variant, cost
     return best

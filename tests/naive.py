@@ -348,7 +348,8 @@ class SourcingWorld:
         return [c for c in found if c[0] == location][:1] or [(location, 0, 0.0)]
 
     def sources(self, line: dict, region: str) -> list[tuple]:
-        """(item, location, transit, cost per unit) a line may ship from."""
+        """(item, location, transit, cost per unit, substitute rank position: 0 for the
+        ordered item) a line may ship from."""
         items = [line["item"]]
         if line["substitutes"]:
             ranked = sorted(
@@ -356,17 +357,17 @@ class SourcingWorld:
             )
             items += [s[1] for s in ranked]
         out = []
-        for item in items:
+        for position, item in enumerate(items):
             for location, transit, ship_cost in self.candidates(item, region, line["location"]):
                 cost = self.unit_cost.get(item, 0.0) + ship_cost - self.price.get(item, 0.0)
-                out.append((item, location, transit, cost))
+                out.append((item, location, transit, cost, position))
         return out
 
 
 def _ship_days(world: SourcingWorld, line: dict, source: tuple, in_set: bool) -> list[int]:
     """Days a shipment may leave: on time only on the latest working day on or before
     requested − transit (a ship-set line: any working day), late on any working day after."""
-    _, location, transit, _ = source
+    location, transit = source[1:3]
     latest = line["requested"] - transit
     days = [d for d in range(world.horizon) if world.works(location, d)]
     if in_set:
@@ -403,12 +404,12 @@ def _line_plans(world: SourcingWorld, line: dict, sources: list[tuple], in_set: 
 
 
 def sourcing_objective(world: SourcingWorld, lines: list[dict], region: str, plans) -> tuple | None:
-    """(−lines on time, −units, days late, shipments, cost) of an assignment, or None when
-    it breaks a rule: a ship set not shipping all together from one location on one day, or
-    reserving more than LOOKAHEAD ATP allows (DESIGN §3: reserving q on day t needs
-    ATP[t] >= q, and every later ATP follows)."""
+    """(−lines on time, −units, days late, substitute units × rank position, shipments,
+    cost) of an assignment, or None when it breaks a rule: a ship set not shipping all
+    together from one location on one day, or reserving more than LOOKAHEAD ATP allows
+    (DESIGN §3: reserving q on day t needs ATP[t] >= q, and every later ATP follows)."""
     reserved: dict[tuple[str, str], list[int]] = {}
-    on_time = units = late = 0
+    on_time = units = late = substituted = 0
     cost = 0.0
     pairs = set()
     sets: dict[str, list] = {}
@@ -416,7 +417,7 @@ def sourcing_objective(world: SourcingWorld, lines: list[dict], region: str, pla
         sources = world.sources(line, region)
         arrivals = []
         for k, quantity, day in shipments:
-            item, location, transit, unit = sources[k]
+            item, location, transit, unit, position = sources[k]
             net_row = world.net.get((item, location), [0] * world.horizon)
             taken = reserved.setdefault((item, location), [0] * world.horizon)
             if lookahead([n - r for n, r in zip(net_row, taken, strict=True)])[day] < quantity:
@@ -425,6 +426,7 @@ def sourcing_objective(world: SourcingWorld, lines: list[dict], region: str, pla
             arrivals.append(day + transit)
             pairs.add((location, day))
             cost += quantity * unit
+            substituted += quantity * position
         if line["ship_set"]:
             where = [(sources[k][1], day) for k, _, day in shipments]
             sets.setdefault(line["ship_set"], []).append(where)
@@ -437,7 +439,7 @@ def sourcing_objective(world: SourcingWorld, lines: list[dict], region: str, pla
         apart = any(len(where) != 1 for where in members) or len({w[0] for w in members}) > 1
         if len(members) > 1 and any(members) and apart:
             return None
-    return (-on_time, -units, late, len(pairs), round(cost, 6))
+    return (-on_time, -units, late, substituted, len(pairs), round(cost, 6))
 
 
 def best_sourcing(world: SourcingWorld, lines: list[dict], region: str) -> tuple:

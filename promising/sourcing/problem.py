@@ -42,6 +42,7 @@ class Option(NamedTuple):
     on_time: bool
     late_days: int
     quantity_max: int
+    variant: int
     cost_key: int
     preference: int
 
@@ -108,6 +109,7 @@ def build(
                         on_time=on_time,
                         late_days=max(b + s.transit_days - line.requested, 0),
                         quantity_max=min(free, line.quantity),
+                        variant=s.variant,
                         cost_key=s.cost_key,
                         preference=s.preference,
                     )

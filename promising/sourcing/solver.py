@@ -4,9 +4,12 @@ Objective, lexicographic (DESIGN §5, with the issue's "late lines get the earli
 1. most lines on time (full quantity, every shipment arriving by the requested date);
 2. most units promised (partial lines promise what exists; others all or nothing);
 3. fewest days late, summed over lines (a line is as late as its latest shipment);
-4. fewest shipments (distinct location and ship day: lines leaving together count once);
-5. lowest cost key (unit cost at the source plus ship cost, minus price: highest margin);
-6. the preferred sources (substitute rank, then candidate order), to break ties.
+4. fewest substitute units, each weighted by its substitute's rank position (1 for the
+   first substitute, 2 for the second …): substitutes fill in, they do not replace the
+   ordered item for a cheaper shipment;
+5. fewest shipments (distinct location and ship day: lines leaving together count once);
+6. lowest cost key (unit cost at the source plus ship cost, minus price: highest margin);
+7. the preferred sources (candidate order), to break ties.
 
 Consecutive levels whose value ranges multiply to less than 2^50 are solved as one weighted
 objective (exact: each weight exceeds everything below it); otherwise one solve per group,
@@ -81,7 +84,7 @@ def solve(problem: Problem, time_limit_seconds: float) -> Choice:
             model.add(units <= o.quantity_max * x[i])
             q.append(units)
 
-    on_time, promised, late, cost, preference = (_Level() for _ in range(5))
+    on_time, promised, late, substituted, cost, preference = (_Level() for _ in range(6))
     for position, line in enumerate(problem.lines):
         mine = by_line.get(position, [])
         if not mine:
@@ -108,24 +111,28 @@ def solve(problem: Problem, time_limit_seconds: float) -> Choice:
             o = options[i]
             if whole[position]:
                 promised.add(x[i], -line.quantity)
+                substituted.add(x[i], o.variant * line.quantity)
                 cost.add(x[i], o.cost_key * o.quantity_max)
             else:
                 promised.add(q[i], -1)  # type: ignore[arg-type]
+                substituted.add(q[i], o.variant)  # type: ignore[arg-type]
                 cost.add(q[i], o.cost_key)  # type: ignore[arg-type]
             preference.add(x[i], o.preference + 1)
         promised.widen([-line.quantity])
         if whole[position]:
+            substituted.widen([options[i].variant * line.quantity for i in mine])
             cost.widen([options[i].cost_key * line.quantity for i in mine])
             preference.widen([options[i].preference + 1 for i in mine])
         else:
             for i in mine:
+                substituted.widen([options[i].variant * options[i].quantity_max])
                 cost.widen([options[i].cost_key * options[i].quantity_max])
                 preference.widen([options[i].preference + 1])
 
     _ship_sets(model, problem, by_line, x)
     _capacity(model, problem, q)
     shipments = _shipments(model, options, x)
-    levels = [on_time, promised, late, shipments, cost, preference]
+    levels = [on_time, promised, late, substituted, shipments, cost, preference]
     return _lexicographic(model, levels, x, q, time_limit_seconds)
 
 

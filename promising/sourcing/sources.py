@@ -27,6 +27,7 @@ class Source(NamedTuple):
     """One way to ship a line: an item (the ordered one or a substitute) from a location."""
 
     item: int
+    variant: int  # 0: the ordered item; n: its n-th substitute by rank
     location: int
     row: int  # -1: the item has no supply or demand there
     limit: int  # capacity is unlimited from this bucket on (horizon_days: never)
@@ -85,19 +86,21 @@ class SourceBook:
     def _build(self, item: int, region: str, location: int, substitutes: bool) -> LineSources:
         variants = (item, *self.rules.substitutes(item)) if substitutes else (item,)
         sources = []
-        for variant in variants:
+        for position, variant in enumerate(variants):
             for candidate in self.candidates(variant, region, location):
-                source = self._source(variant, candidate, len(sources))
+                source = self._source(variant, position, candidate, len(sources))
                 if source is not None:
                     sources.append(source)
         table = np.array(
-            [[s.row, s.limit, s.transit_days, s.calendar, s.cost_key] for s in sources],
+            [[s.row, s.limit, s.transit_days, s.calendar, s.cost_key, s.variant] for s in sources],
             dtype=np.int64,
         ).reshape(len(sources), SOURCE_FIELDS)
         table.flags.writeable = False
         return LineSources(tuple(sources), table)
 
-    def _source(self, item: int, candidate: Candidate, preference: int) -> Source | None:
+    def _source(
+        self, item: int, variant: int, candidate: Candidate, preference: int
+    ) -> Source | None:
         """The source, or None when it can never ship anything inside the horizon."""
         model = self.model
         scalars = model.item_scalars
@@ -116,6 +119,7 @@ class SourceBook:
         unit_cost = self._unit_cost[item] + candidate.ship_cost
         return Source(
             item=item,
+            variant=variant,
             location=candidate.location,
             row=row,
             limit=limit,
