@@ -350,14 +350,15 @@ class SourcingWorld:
     def sources(self, line: dict, region: str) -> list[tuple]:
         """(item, location, transit, cost per unit, substitute rank position: 0 for the
         ordered item) a line may ship from."""
-        items = [line["item"]]
+        items = [(line["item"], 0)]
         if line["substitutes"]:
             ranked = sorted(
                 (s for s in self.substitutes if s[0] == line["item"]), key=lambda s: s[2]
             )
-            items += [s[1] for s in ranked]
+            ranks = sorted({s[2] for s in ranked})  # equal ranks share a position
+            items += [(s[1], ranks.index(s[2]) + 1) for s in ranked]
         out = []
-        for position, item in enumerate(items):
+        for item, position in items:
             for location, transit, ship_cost in self.candidates(item, region, line["location"]):
                 cost = self.unit_cost.get(item, 0.0) + ship_cost - self.price.get(item, 0.0)
                 out.append((item, location, transit, cost, position))

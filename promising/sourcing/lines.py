@@ -89,4 +89,6 @@ def resolve(
 def _has_candidates(book: SourceBook, item: int, region: str, substitutes: bool) -> bool:
     if book.candidates(item, region, -1):
         return True
-    return substitutes and any(book.candidates(s, region, -1) for s in book.rules.substitutes(item))
+    return substitutes and any(
+        book.candidates(s, region, -1) for s, _ in book.rules.substitutes(item)
+    )

@@ -41,6 +41,7 @@ class Option(NamedTuple):
     bucket: int
     on_time: bool
     late_days: int
+    early_days: int  # a ship-set line on time: days before its own on-time day
     quantity_max: int
     variant: int
     cost_key: int
@@ -108,6 +109,7 @@ def build(
                         bucket=b,
                         on_time=on_time,
                         late_days=max(b + s.transit_days - line.requested, 0),
+                        early_days=max(on_time_day - b, 0) if on_time else 0,
                         quantity_max=min(free, line.quantity),
                         variant=s.variant,
                         cost_key=s.cost_key,

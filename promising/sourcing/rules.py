@@ -49,9 +49,7 @@ class SourcingRules:
             zip(pairs, substitutes.rank.tolist(), strict=True)
         ):
             ranked[item].append((rank, order, substitute))
-        self._substitutes = {
-            item: tuple(s for _, _, s in sorted(found)) for item, found in ranked.items()
-        }
+        self._substitutes = {item: _dense_ranks(sorted(found)) for item, found in ranked.items()}
         self._cache: dict[tuple[int, str], tuple[Candidate, ...]] = {}
 
     def has_region(self, region: str) -> bool:
@@ -69,6 +67,18 @@ class SourcingRules:
             found = self._cache[key] = (*own, *anyone)
         return found
 
-    def substitutes(self, item: int) -> tuple[int, ...]:
-        """Substitute items for `item`, best rank first (not transitive)."""
+    def substitutes(self, item: int) -> tuple[tuple[int, int], ...]:
+        """(substitute, rank position) for `item`, best rank first (not transitive); equal
+        ranks share a position, the best rank is position 1."""
         return self._substitutes.get(item, ())
+
+
+def _dense_ranks(ranked: list[tuple[int, int, int]]) -> tuple[tuple[int, int], ...]:
+    """(substitute, 1 + number of distinct better ranks) from sorted (rank, order, item)."""
+    out = []
+    position, previous = 0, None
+    for rank, _, substitute in ranked:
+        if rank != previous:
+            position, previous = position + 1, rank
+        out.append((substitute, position))
+    return tuple(out)

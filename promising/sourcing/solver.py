@@ -9,7 +9,8 @@ Objective, lexicographic (DESIGN §5, with the issue's "late lines get the earli
    ordered item for a cheaper shipment;
 5. fewest shipments (distinct location and ship day: lines leaving together count once);
 6. lowest cost key (unit cost at the source plus ship cost, minus price: highest margin);
-7. the preferred sources (candidate order), to break ties.
+7. ship sets as late as they can still be on time (just in time, as lines outside sets);
+8. the most units from the preferred sources (candidate order), to break ties.
 
 Consecutive levels whose value ranges multiply to less than 2^50 are solved as one weighted
 objective (exact: each weight exceeds everything below it); otherwise one solve per group,
@@ -84,7 +85,7 @@ def solve(problem: Problem, time_limit_seconds: float) -> Choice:
             model.add(units <= o.quantity_max * x[i])
             q.append(units)
 
-    on_time, promised, late, substituted, cost, preference = (_Level() for _ in range(6))
+    on_time, promised, late, substituted, cost, early, preference = (_Level() for _ in range(7))
     for position, line in enumerate(problem.lines):
         mine = by_line.get(position, [])
         if not mine:
@@ -109,30 +110,34 @@ def solve(problem: Problem, time_limit_seconds: float) -> Choice:
             late.widen([worst])
         for i in mine:
             o = options[i]
+            early.add(x[i], o.early_days)
             if whole[position]:
                 promised.add(x[i], -line.quantity)
                 substituted.add(x[i], o.variant * line.quantity)
                 cost.add(x[i], o.cost_key * o.quantity_max)
+                preference.add(x[i], (o.preference + 1) * line.quantity)
             else:
                 promised.add(q[i], -1)  # type: ignore[arg-type]
                 substituted.add(q[i], o.variant)  # type: ignore[arg-type]
                 cost.add(q[i], o.cost_key)  # type: ignore[arg-type]
-            preference.add(x[i], o.preference + 1)
+                preference.add(q[i], o.preference + 1)  # type: ignore[arg-type]
         promised.widen([-line.quantity])
+        early.widen([options[i].early_days for i in mine])
         if whole[position]:
             substituted.widen([options[i].variant * line.quantity for i in mine])
             cost.widen([options[i].cost_key * line.quantity for i in mine])
-            preference.widen([options[i].preference + 1 for i in mine])
+            preference.widen([(options[i].preference + 1) * line.quantity for i in mine])
         else:
             for i in mine:
-                substituted.widen([options[i].variant * options[i].quantity_max])
-                cost.widen([options[i].cost_key * options[i].quantity_max])
-                preference.widen([options[i].preference + 1])
+                most = options[i].quantity_max
+                substituted.widen([options[i].variant * most])
+                cost.widen([options[i].cost_key * most])
+                preference.widen([(options[i].preference + 1) * most])
 
     _ship_sets(model, problem, by_line, x)
     _capacity(model, problem, q)
     shipments = _shipments(model, options, x)
-    levels = [on_time, promised, late, substituted, shipments, cost, preference]
+    levels = [on_time, promised, late, substituted, shipments, cost, early, preference]
     return _lexicographic(model, levels, x, q, time_limit_seconds)
 
 

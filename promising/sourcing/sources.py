@@ -27,7 +27,7 @@ class Source(NamedTuple):
     """One way to ship a line: an item (the ordered one or a substitute) from a location."""
 
     item: int
-    variant: int  # 0: the ordered item; n: its n-th substitute by rank
+    variant: int  # 0: the ordered item; n: a substitute of the n-th best rank
     location: int
     row: int  # -1: the item has no supply or demand there
     limit: int  # capacity is unlimited from this bucket on (horizon_days: never)
@@ -84,9 +84,9 @@ class SourceBook:
         return found
 
     def _build(self, item: int, region: str, location: int, substitutes: bool) -> LineSources:
-        variants = (item, *self.rules.substitutes(item)) if substitutes else (item,)
+        variants = ((item, 0), *self.rules.substitutes(item)) if substitutes else ((item, 0),)
         sources = []
-        for position, variant in enumerate(variants):
+        for variant, position in variants:
             for candidate in self.candidates(variant, region, location):
                 source = self._source(variant, position, candidate, len(sources))
                 if source is not None:
