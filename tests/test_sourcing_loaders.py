@@ -1,9 +1,12 @@
-"""Loading `sourcing_rules` and `substitutes`: exact encodings, and every way they are refused."""
+"""Loading `sourcing_rules` and `substitutes`: exact encodings, every way they are refused,
+and what the generator writes."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pytest
 from test_loaders import Mutation, cast, cell, column_of, drop, valid_tables, write
@@ -113,3 +116,29 @@ def test_refuses_bad_sourcing_table(
     problem = caught.value.problem
     assert (problem.table, problem.column or "", problem.rows) == (table, column, rows)
     assert str(caught.value).startswith(where)
+
+
+def test_generated_snapshot_has_sourcing(generated_snapshot) -> None:
+    """The generator writes `*` rules for every region, item rules, and substitutes, and a
+    quote with a ship-to region sources from them."""
+    from promising.domain import Decision
+    from promising.engine import Engine
+    from promising.promise import LineRequest
+
+    model, _ = load_model(generated_snapshot("parquet"))
+    rules = model.sourcing_rules
+    regions = {r for r in model.locations.region if r is not None}
+    assert set(rules.regions) == regions
+    wildcard = rules.item == -1
+    per_region = np.bincount(rules.region[wildcard], minlength=len(rules.regions))
+    assert (per_region >= 1).all() and (per_region <= 10).all()
+    assert (~wildcard).any() and (rules.rank[~wildcard] == 0).all()
+    subs = model.substitutes
+    assert len(subs) > 0 and (subs.item != subs.substitute).all()
+
+    engine = Engine(model)
+    stocked = model.row_item[np.argmax(model.supply.sum(axis=1))]
+    request = LineRequest("1", model.items.ids[stocked], 1, model.as_of + dt.timedelta(days=30))
+    promise = engine.promise_order([request], ship_to_region=rules.regions[0])
+    assert promise.decision is Decision.GREEDY
+    assert promise.lines[0].fulfillments

@@ -26,6 +26,7 @@ from loaders.generator.events import (
 )
 from loaders.generator.manufacturing import allocation_rules, manufacturing_tables
 from loaders.generator.master import generate_master
+from loaders.generator.sourcing import sourcing_tables
 from loaders.manifest import Manifest
 from loaders.writer import Format, TableWriter, start_snapshot, write_manifest
 
@@ -110,6 +111,7 @@ def generate_snapshot(
             as_of,
             horizon_days,
         ),
+        **sourcing_tables(np.random.default_rng(np.random.SeedSequence(seed).spawn(4)[3]), master),
     }
     total = sum(t.num_rows for t in small.values()) + target_rows
     done = 0
