@@ -50,11 +50,31 @@ def encode_events(
             pool.shutdown(cancel_futures=True)
             raise
     no_class = np.full(supply_table.num_rows, NULL, dtype=np.int16)
+    order_lines = optional_column(demand_table, "order_line_id")
     return (
-        EventTable(**supply, demand_class=no_class),
-        EventTable(**demand, demand_class=demand_class),
+        EventTable(**supply, demand_class=no_class, ids=_owned(supply_table.column("supply_id"))),
+        EventTable(
+            **demand,
+            demand_class=demand_class,
+            ids=_owned(demand_table.column("demand_id")),
+            order_line_id=None if order_lines is None else _owned(order_lines),
+        ),
         classes,
     )
+
+
+def _owned(values: pa.ChunkedArray) -> pa.ChunkedArray:
+    """The column in memory of its own: never a view into a (memory-mapped) file.
+
+    Arrays decoded from Parquet own their buffers already; a buffer sliced out of a larger
+    one (an Arrow IPC file, memory-mapped) has a parent, and then the column is copied.
+    """
+    views = any(
+        buffer is not None and buffer.parent is not None
+        for chunk in values.chunks
+        for buffer in chunk.buffers()
+    )
+    return pa.chunked_array([pa.concat_arrays(values.chunks)]) if views else values
 
 
 def _demand_classes(table: pa.Table) -> tuple[pa.Array, np.ndarray]:

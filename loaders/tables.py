@@ -87,7 +87,7 @@ DEMAND = TableSpec(
         "demand_id",
         "demand_type",
         Column("demand_class", Kind.STR, required=False, dictionary=True),
-        Column("order_line_id", Kind.STR, required=False, read=False),
+        Column("order_line_id", Kind.STR, required=False),
     ),
 )
 ATP_RULES = TableSpec(

@@ -125,6 +125,8 @@ class SupplyModel:
     suppliers: dict[int, tuple[Supplier, ...]] = field(default_factory=dict)
     sourcing_rules: SourcingRuleTable = field(default_factory=SourcingRuleTable.empty)
     substitutes: SubstituteTable = field(default_factory=SubstituteTable.empty)
+    delta_sequence: int = 0
+    """Deltas applied on the snapshot (`promising.refresh`): with `snapshot_id`, the version."""
 
     @property
     def row_count(self) -> int:

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,11 @@ class EventTable:
     """Supply or demand rows, unsorted, in file order.
 
     `kind` is SupplyType or DemandType; `demand_class` indexes `SnapshotData.demand_classes`
-    (-1 = none; always -1 for supply).
+    (-1 = none; always -1 for supply). When the rows came from files, `ids` holds their
+    `supply_id`/`demand_id` and `order_line_id` the demand's order lines (null: none), as Arrow
+    strings: a delta finds the rows it replaces by id, and a refresh finds the order lines the
+    engine committed that the new demand carries (`promising.refresh`, which keys them only
+    when it needs them, so a load does not pay for it).
     """
 
     item: np.ndarray  # int32
@@ -72,6 +77,8 @@ class EventTable:
     quantity: np.ndarray  # int64, > 0
     kind: np.ndarray  # int8
     demand_class: np.ndarray  # int16
+    ids: pa.ChunkedArray | None = None  # string
+    order_line_id: pa.ChunkedArray | None = None  # string, null = none
 
     def __len__(self) -> int:
         return int(self.item.shape[0])

@@ -112,8 +112,9 @@ class Book:
         lsn = journal.next_lsn
         if not promise.all_available:
             outcome = PromiseOutcome(
-                order_id, model.snapshot_id, lsn, promise, ReservationState.REJECTED
-            )
+                order_id, model.snapshot_id, lsn, promise, ReservationState.REJECTED,
+                delta_sequence=model.delta_sequence,
+            )  # fmt: skip
             response = encode(outcome)
             body = records.encode({"order": order_id})
             journal.append(records.REJECT, body, command.request_id, digest, response)
@@ -125,8 +126,9 @@ class Book:
                 hold_id, expires_at = self._new_id(), self.clock() + ttl
                 state = ReservationState.HELD
             outcome = PromiseOutcome(
-                order_id, model.snapshot_id, lsn, promise, state, hold_id, expires_at
-            )
+                order_id, model.snapshot_id, lsn, promise, state, hold_id, expires_at,
+                model.delta_sequence,
+            )  # fmt: skip
             response = encode(outcome)
             body = records.encode(
                 {
@@ -160,9 +162,11 @@ class Book:
         _check_ids(("request_id", command.request_id), ("hold_id", command.hold_id))
         hold = self._live_hold(command.hold_id)
         lsn = journal.next_lsn
+        model = self.engine.model
         outcome = ConfirmOutcome(
-            hold.hold_id, hold.order_id, tuple(hold.line_ids), self.engine.model.snapshot_id, lsn
-        )
+            hold.hold_id, hold.order_id, tuple(hold.line_ids), model.snapshot_id, lsn,
+            model.delta_sequence,
+        )  # fmt: skip
         response = encode(outcome)
         body = records.encode({"hold": hold.hold_id})
         journal.append(records.CONFIRM, body, command.request_id, digest, response)
@@ -183,9 +187,11 @@ class Book:
             return Answer(stored, None)
         order_id, line_ids = self._release_target(command)
         lsn = journal.next_lsn
+        model = self.engine.model
         outcome = ReleaseOutcome(
-            order_id, tuple(line_ids), command.hold_id, self.engine.model.snapshot_id, lsn
-        )
+            order_id, tuple(line_ids), command.hold_id, model.snapshot_id, lsn,
+            model.delta_sequence,
+        )  # fmt: skip
         response = encode(outcome)
         body = records.encode(
             {"order": order_id, "lines": line_ids, "hold": command.hold_id or None}
@@ -235,6 +241,8 @@ class Book:
                 self._released(body["order"], body["lines"], body["hold"] or "")
             elif kind == records.EXPIRE:
                 self._expired(self.holds[body["hold"]])
+            elif kind == records.REFRESH:
+                self._absorb(body.get("absorbed", ()))
             elif kind != records.REJECT:
                 raise ValueError(f"journal record {record.lsn}: unknown kind {kind!r}")
             if record.request_id is not None:
@@ -249,6 +257,20 @@ class Book:
             self.engine.capable.hold(key, extra.capacity, extra.supplier_draws)
         self.replay_report = ReplayReport(count, remap.moved, remap.dropped)
         return self.replay_report
+
+    # --- refresh (promising.refresh) -----------------------------------------------------
+    def switch(self, engine: Engine, absorbed: Iterable[tuple[str, str]] = ()) -> None:
+        """Answer from `engine` (new data, with the reservations moved onto it) from now on;
+        forget the committed (order_id, line_id) lines the new data carries as demand."""
+        self.engine = engine
+        self._absorb(absorbed)
+
+    def _absorb(self, lines: Iterable[tuple[str, str]]) -> None:
+        by_order: dict[str, list[str]] = {}
+        for order_id, line_id in lines:
+            by_order.setdefault(order_id, []).append(line_id)
+        for order_id, line_ids in by_order.items():
+            self._released(order_id, line_ids, "")
 
     # --- reading (tests, audits) ---------------------------------------------------------
     def reserved_lines(self) -> dict[tuple[str, str], str]:

@@ -94,6 +94,7 @@ class PromiseOutcome:
     state: ReservationState
     hold_id: str = ""
     hold_expires_at: float | None = None
+    delta_sequence: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +106,7 @@ class ConfirmOutcome:
     line_ids: tuple[str, ...]
     snapshot_id: str
     lsn: int
+    delta_sequence: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,7 @@ class ReleaseOutcome:
     hold_id: str
     snapshot_id: str
     lsn: int
+    delta_sequence: int = 0
 
 
 Outcome = PromiseOutcome | ConfirmOutcome | ReleaseOutcome

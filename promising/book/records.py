@@ -3,7 +3,8 @@
 A ledger allocation names a model row and bucket, which mean nothing to another snapshot;
 the journal stores item id, location id, ISO date and quantity instead, and replay maps
 them back onto the model it runs on. Kinds: `reserve`, `reject` (an all-or-none refusal,
-kept only for idempotency), `confirm`, `release`, `expire`.
+kept only for idempotency), `confirm`, `release`, `expire`, and `refresh` (a snapshot or
+delta swapped in: which, and the committed lines it absorbed; `promising.refresh`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ REJECT = "reject"
 CONFIRM = "confirm"
 RELEASE = "release"
 EXPIRE = "expire"
+REFRESH = "refresh"
 
 JournaledAllocation = tuple[str, str, str, int]
 """(item_id, location_id, ISO date, quantity)."""

@@ -248,6 +248,7 @@ def encode_promise(outcome: PromiseOutcome) -> bytes:
         outcome.state,
         outcome.hold_id,
         outcome.hold_expires_at,
+        outcome.delta_sequence,
     )
 
 
@@ -258,6 +259,7 @@ def encode_confirm(outcome: ConfirmOutcome) -> bytes:
         line_ids=outcome.line_ids,
         snapshot_id=outcome.snapshot_id,
         lsn=outcome.lsn,
+        delta_sequence=outcome.delta_sequence,
     ).SerializeToString()
 
 
@@ -268,13 +270,16 @@ def encode_release(outcome: ReleaseOutcome) -> bytes:
         hold_id=outcome.hold_id,
         snapshot_id=outcome.snapshot_id,
         lsn=outcome.lsn,
+        delta_sequence=outcome.delta_sequence,
     ).SerializeToString()
 
 
 def availability_out(
-    profiles: Sequence[AvailabilityProfile], snapshot_id: str, lsn: int
+    profiles: Sequence[AvailabilityProfile], snapshot_id: str, lsn: int, delta_sequence: int = 0
 ) -> pb.CheckAvailabilityResponse:
-    out = pb.CheckAvailabilityResponse(snapshot_id=snapshot_id, lsn=lsn)
+    out = pb.CheckAvailabilityResponse(
+        snapshot_id=snapshot_id, lsn=lsn, delta_sequence=delta_sequence
+    )
     for p in profiles:
         message = out.profiles.add(
             item_id=p.item_id, location_id=p.location_id, atp_rule_id=p.rule_id

@@ -103,8 +103,9 @@ class PromisingServicer:
             engine = loaded.engine
             promise = engine.promise_order(lines, request.demand_class)
             return wire.promise_response(
-                request.order_id, promise.snapshot_id, lsn, promise, ReservationState.QUOTED
-            )
+                request.order_id, promise.snapshot_id, lsn, promise, ReservationState.QUOTED,
+                delta_sequence=engine.model.delta_sequence,
+            )  # fmt: skip
         command = convert.promise_command(request, mode, lines)
         return loaded.reservations.promise(command, convert.encode_promise)
 
@@ -132,7 +133,9 @@ class PromisingServicer:
             rule_id,
             request.demand_class if request.HasField("demand_class") else "",
         )
-        return convert.availability_out(profiles, model.snapshot_id, lsn).SerializeToString()
+        return convert.availability_out(
+            profiles, model.snapshot_id, lsn, model.delta_sequence
+        ).SerializeToString()
 
     # --- wiring --------------------------------------------------------------------------
     def method_handlers(self) -> dict[str, grpc.RpcMethodHandler]:

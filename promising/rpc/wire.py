@@ -113,6 +113,7 @@ def promise_response(
     reservation: int,
     hold_id: str = "",
     hold_expires_at: float | None = None,
+    delta_sequence: int = 0,
 ) -> bytes:
     """A PromiseOrderResponse's bytes."""
     parts = [_text(b"\x0a", order_id), _text(b"\x12", snapshot_id)]
@@ -132,4 +133,6 @@ def promise_response(
         if nanos:
             body += b"\x10" + varint(nanos)
         parts.append(length_delimited(b"\x3a", body))
+    if delta_sequence:
+        parts += (b"\x40", varint(delta_sequence))
     return b"".join(parts)

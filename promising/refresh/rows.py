@@ -1,0 +1,133 @@
+"""Item-location rows of a model across refreshes: rows are appended, never moved or removed.
+
+A delta may bring the first supply or demand of an item at a location, and a new snapshot
+may lack an item-location the engine still holds reservations at: both append rows. Rows
+that stay keep their index, so a delta leaves the reservation ledger valid as it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from promising.model import GroupedEvents, SupplyModel
+
+LOOKUP_KEYS_MAX = 1 << 22
+"""Largest items × locations looked up through a dense table (32 MiB); beyond, a sort."""
+
+
+def _frozen(arr: np.ndarray) -> np.ndarray:
+    arr.flags.writeable = False
+    return arr
+
+
+def row_keys(model: SupplyModel) -> np.ndarray:
+    """int64 key (item × locations + location) of every row."""
+    width = max(len(model.locations.ids), 1)
+    return model.row_item.astype(np.int64) * width + model.row_location
+
+
+def rows_of_keys(model: SupplyModel, keys: np.ndarray) -> np.ndarray:
+    """Row of each item-location key, -1 where the model has none."""
+    known = row_keys(model)
+    key_count = len(model.items.ids) * max(len(model.locations.ids), 1)
+    if key_count <= LOOKUP_KEYS_MAX:
+        row_of_key = np.full(key_count, -1, dtype=np.int64)
+        row_of_key[known] = np.arange(known.shape[0], dtype=np.int64)
+        return row_of_key[keys]
+    if known.shape[0] == 0:
+        return np.full(keys.shape[0], -1, dtype=np.int64)
+    order = np.argsort(known)
+    at = np.minimum(np.searchsorted(known[order], keys), known.shape[0] - 1)
+    return np.where(known[order[at]] == keys, order[at], -1)
+
+
+@dataclass(frozen=True)
+class RowPlan:
+    """The rows of a model after appending some: what every changed table must follow."""
+
+    old_count: int
+    count: int
+    row_item: np.ndarray
+    row_location: np.ndarray
+    item_row_ptr: np.ndarray
+    item_rows: np.ndarray
+    row_index: dict[int, int]
+    fresh: np.ndarray
+    """Keys of the appended rows, sorted: row `old_count + i` is `fresh[i]`."""
+
+    @property
+    def added(self) -> int:
+        return self.count - self.old_count
+
+    def rows_of(self, model: SupplyModel, keys: np.ndarray) -> np.ndarray:
+        """Row of each key in the planned rows of `model` (-1 where neither has it)."""
+        rows = rows_of_keys(model, keys)
+        if self.fresh.shape[0]:
+            new = rows < 0
+            at = np.minimum(np.searchsorted(self.fresh, keys[new]), self.fresh.shape[0] - 1)
+            hit = self.fresh[at] == keys[new]
+            rows[new] = np.where(hit, self.old_count + at, -1)
+        return rows
+
+
+def plan_rows(model: SupplyModel, keys: np.ndarray) -> RowPlan:
+    """Rows of `model` plus one for each distinct key in `keys` that it lacks."""
+    old = model.row_count
+    fresh = np.unique(keys)
+    fresh = fresh[rows_of_keys(model, fresh) < 0] if fresh.shape[0] else fresh
+    if fresh.shape[0] == 0:
+        return RowPlan(
+            old, old, model.row_item, model.row_location, model.item_row_ptr, model.item_rows,
+            model.row_index, fresh,
+        )  # fmt: skip
+    width = max(len(model.locations.ids), 1)
+    row_item = np.concatenate([model.row_item, (fresh // width).astype(np.int32)])
+    row_location = np.concatenate([model.row_location, (fresh % width).astype(np.int32)])
+    all_keys = row_item.astype(np.int64) * width + row_location
+    item_rows = np.argsort(all_keys, kind="stable").astype(np.int64)
+    item_row_ptr = np.zeros(len(model.items.ids) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_item, minlength=len(model.items.ids)), out=item_row_ptr[1:])
+    row_index = dict(model.row_index)
+    row_index.update(zip(fresh.tolist(), range(old, old + fresh.shape[0]), strict=True))
+    return RowPlan(
+        old, old + fresh.shape[0], _frozen(row_item), _frozen(row_location),
+        _frozen(item_row_ptr), _frozen(item_rows), row_index, _frozen(fresh),
+    )  # fmt: skip
+
+
+def grown_matrix(matrix: np.ndarray, count: int) -> np.ndarray:
+    """A writable copy of a (rows, horizon) matrix with zero rows appended up to `count`."""
+    out = np.empty((count, matrix.shape[1]), dtype=matrix.dtype)
+    out[: matrix.shape[0]] = matrix
+    out[matrix.shape[0] :] = 0
+    return out
+
+
+def grown_events(events: GroupedEvents, count: int) -> GroupedEvents:
+    """Grouped events with empty rows appended up to `count` (the event columns are shared)."""
+    extra = count - (events.ptr.shape[0] - 1)
+    if extra == 0:
+        return events
+    ptr = np.concatenate([events.ptr, np.full(extra, events.ptr[-1], dtype=np.int64)])
+    return dataclasses.replace(events, ptr=_frozen(ptr))
+
+
+def with_rows(model: SupplyModel, plan: RowPlan) -> SupplyModel:
+    """The model with the plan's rows (zero supply and demand in the new ones)."""
+    if plan.added == 0:
+        return model
+    return dataclasses.replace(
+        model,
+        row_item=plan.row_item,
+        row_location=plan.row_location,
+        item_row_ptr=plan.item_row_ptr,
+        item_rows=plan.item_rows,
+        row_index=plan.row_index,
+        supply=_frozen(grown_matrix(model.supply, plan.count)),
+        demand=_frozen(grown_matrix(model.demand, plan.count)),
+        supply_events=grown_events(model.supply_events, plan.count),
+        demand_events=grown_events(model.demand_events, plan.count),
+    )
