@@ -1,7 +1,9 @@
 """The gRPC server process: `python -m server --snapshot DIR --data-dir DIR [--host H] [--port N]`.
 
 It listens at once (health NOT_SERVING), prints `listening on HOST:PORT` (port 0 picks a free
-port), loads the snapshot, replays the journal, then serves (health SERVING). SIGTERM or
+port), loads the snapshot, replays the journal, then serves (health SERVING). After live
+refreshes (SupplyAdminService, `--watch DIR`) a restart comes back on the snapshot and deltas
+last applied, which the journal names; `--snapshot` is where a fresh journal starts. SIGTERM or
 SIGINT stops it gracefully: new calls are refused, running ones finish, the journal is
 committed and closed. Nothing imports this module; the reusable parts live in promising.rpc.
 """
@@ -17,6 +19,7 @@ from pathlib import Path
 from types import FrameType
 
 from promising.model import SupplyModel
+from promising.refresh.watch import Watcher
 from promising.rpc import PromisingServer, ServerOptions
 
 log = logging.getLogger("promising.server")
@@ -36,6 +39,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--max-message-bytes", type=int, default=ServerOptions.max_message_bytes)
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument(
+        "--watch", type=Path, help="apply snapshot and delta folders dropped into this directory"
+    )
+    parser.add_argument(
+        "--watch-interval", type=float, default=1.0, help="seconds between looks at --watch"
+    )
     return parser.parse_args(argv)
 
 
@@ -67,12 +76,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, on_signal)
 
     failure: list[BaseException] = []
+    watchers: list[Watcher] = []
     loader = threading.Thread(
-        target=_load, args=(server, args, failure, stop), name="loader", daemon=True
+        target=_load, args=(server, args, failure, stop, watchers), name="loader", daemon=True
     )
     loader.start()
     while not stop.wait(0.5):
         pass
+    for watcher in watchers:
+        watcher.stop()
     server.stop(GRACE_SECONDS)
     if failure:
         print(f"error: {failure[0]}", file=sys.stderr, flush=True)
@@ -86,21 +98,38 @@ def _load(
     args: argparse.Namespace,
     failure: list[BaseException],
     stop: threading.Event,
+    watchers: list[Watcher],
 ) -> None:
-    """Load the snapshot and replay the journal, then serve; on failure, stop the server."""
+    """Load the snapshot (and the deltas) last applied and replay the journal, then serve; on
+    failure, stop the server."""
     try:
-        from loaders import load_model  # lazily: the server listens before loading
+        # lazily: the server listens before loading
+        from loaders.sources import FileSources
+        from promising.book import JOURNAL_FILE
         from promising.engine import Engine
+        from promising.refresh.restore import refresh_records, restore
 
-        model, report = load_model(args.snapshot)
+        sources = FileSources()
+        records = refresh_records(args.data_dir / JOURNAL_FILE)
+        version, notes = restore(args.snapshot, records, sources)
+        for note in notes:
+            log.warning("restart: %s", note)
+        model = version.model
         engine = Engine(model)
-        replay = server.serve(engine, args.data_dir)
+        replay = server.serve(engine, args.data_dir, sources=sources, version=version)
+        if args.watch is not None and server.refresher is not None:
+            watcher = Watcher(args.watch, server.refresher, args.watch_interval)
+            server.admin.watch_path = str(watcher.directory)
+            watchers.append(watcher)
+            watcher.start()
     except BaseException as error:
         log.exception("cannot start serving")
         failure.append(error)
         stop.set()
         return
-    log.info("snapshot %s loaded: %s", model.snapshot_id, report)
+    log.info("snapshot %s loaded: %s", model.snapshot_id, sources.last_report)
+    if model.delta_sequence:
+        log.info("%d deltas applied on it (last: %s)", model.delta_sequence, version.delta_path)
     if replay.allocations_dropped or replay.allocations_moved:
         log.warning(
             "journal replay onto snapshot %s: %d allocations moved to as_of, %d dropped",

@@ -11,6 +11,7 @@ from pathlib import Path
 from loaders.manufacturing import load_allocation_rules, load_manufacturing, load_suppliers
 from loaders.snapshot import load_snapshot
 from promising.model import SupplyModel, build_model
+from promising.snapshot import SnapshotData
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,12 @@ class LoadReport:
 
 def load_model(path: str | Path) -> tuple[SupplyModel, LoadReport]:
     """Load, validate and build the snapshot at `path`; raises `SnapshotError` if refused."""
+    model, report, _ = load_model_data(path)
+    return model, report
+
+
+def load_model_data(path: str | Path) -> tuple[SupplyModel, LoadReport, SnapshotData]:
+    """`load_model`, also returning the snapshot's rows (a live refresh indexes them)."""
     started = time.perf_counter()
     steps: dict[str, float] = {}
     data = load_snapshot(path, timings=steps)
@@ -79,4 +86,4 @@ def load_model(path: str | Path) -> tuple[SupplyModel, LoadReport]:
         seconds=time.perf_counter() - started,
         step_seconds=steps,
     )
-    return model, report
+    return model, report, data

@@ -21,7 +21,7 @@ from typing import Protocol
 from promising.book import Reservations, records
 from promising.book.commands import HoldState
 from promising.engine import Engine
-from promising.errors import Conflict, SnapshotError
+from promising.errors import Conflict, PromisingError
 from promising.journal import Journal
 from promising.ledger import ReservationLedger
 from promising.model import SupplyModel
@@ -257,5 +257,5 @@ class _Recorder:
     def __exit__(self, kind: type[BaseException] | None, error: object, trace: object) -> None:
         if kind is None:
             self.history.last_error = ""
-        elif issubclass(kind, SnapshotError | Conflict):
+        elif issubclass(kind, PromisingError):
             self.history.last_error = str(error)

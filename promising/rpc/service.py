@@ -19,6 +19,8 @@ from grpc_reflection.v1alpha import reflection
 
 from promising.book import ReplayReport, Reservations
 from promising.engine import Engine
+from promising.refresh import Refresher, Sources, Version, model_version
+from promising.rpc.admin import ADMIN_SERVICE_NAME, SupplyAdminServicer
 from promising.rpc.servicer import SERVICE_NAME, PromisingServicer
 from promising.v1 import promising_service_pb2 as pb
 
@@ -49,8 +51,10 @@ class PromisingServer:
     ) -> None:
         self.options = options
         self.servicer = PromisingServicer()
+        self.admin = SupplyAdminServicer()
         self.health = health.HealthServicer()
         self.reservations: Reservations | None = None
+        self.refresher: Refresher | None = None
         self._server = grpc.server(
             futures.ThreadPoolExecutor(options.workers, thread_name_prefix="grpc"),
             handlers=extra_handlers,
@@ -62,10 +66,14 @@ class PromisingServer:
             ],
         )
         self._server.add_registered_method_handlers(SERVICE_NAME, self.servicer.method_handlers())
+        self._server.add_registered_method_handlers(
+            ADMIN_SERVICE_NAME, self.admin.method_handlers()
+        )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
             (
                 SERVICE_NAME,
+                ADMIN_SERVICE_NAME,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                 reflection.SERVICE_NAME,
             ),
@@ -87,13 +95,33 @@ class PromisingServer:
         self._server.start()
 
     def serve(
-        self, engine: Engine, data_dir: Path | str, clock: Callable[[], float] = time.time
+        self,
+        engine: Engine,
+        data_dir: Path | str,
+        clock: Callable[[], float] = time.time,
+        sources: Sources | None = None,
+        version: Version | None = None,
     ) -> ReplayReport:
-        """Replay the journal in `data_dir` onto `engine` and start answering."""
+        """Replay the journal in `data_dir` onto `engine` and start answering.
+
+        With `sources` (where snapshot and delta directories are read), SupplyAdminService
+        refreshes the data live; `version` is the engine's model with its row ids, without
+        which deltas wait for a snapshot load."""
         reservations = Reservations(engine, data_dir, clock=clock, queue_max=self.options.queue_max)
         report = reservations.open()
         self.reservations = reservations
         self.servicer.attach(engine, reservations)
+        if sources is not None:
+            if version is not None and version.model is not engine.model:
+                raise ValueError("version must be the engine's model")
+            self.refresher = Refresher(
+                version or model_version(engine.model),
+                reservations,
+                sources,
+                lambda new: self.servicer.attach(new, reservations),
+                clock,
+            )
+            self.admin.attach(self.refresher)
         self._set_health(health_pb2.HealthCheckResponse.SERVING)
         return report
 
@@ -102,6 +130,7 @@ class PromisingServer:
         self.health.enter_graceful_shutdown()
         self._server.stop(grace_seconds).wait()
         self.servicer.detach()
+        self.admin.detach()
         if self.reservations is not None:
             self.reservations.close()
 
