@@ -282,6 +282,9 @@ def serve(
     data_dir: Annotated[Path, typer.Option(help="Directory of the reservation journal.")],
     host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 50051,
+    watch: Annotated[
+        Path | None, typer.Option(help="Apply snapshot and delta folders dropped in here.")
+    ] = None,
 ) -> None:
     """Serve the gRPC API (promising.v1) on a snapshot, with a durable journal."""
     args = [
@@ -294,6 +297,7 @@ def serve(
         str(data_dir),
     ]
     args += ["--host", host, "--port", str(port)]
+    args += ["--watch", str(watch)] if watch is not None else []
     os.execv(sys.executable, args)
 
 
@@ -303,6 +307,11 @@ def _mount_client() -> None:
     except ImportError:
         return
     app.add_typer(client_app, name="client", help="Talk to a running server.")
+    from promising import admin_client
+
+    app.command("load")(admin_client.load)
+    app.command("apply-delta")(admin_client.apply_delta)
+    app.command("status")(admin_client.status)
 
 
 _mount_client()
