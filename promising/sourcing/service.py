@@ -1,0 +1,119 @@
+"""How well a choice serves the lines — the first four objective levels — and a bound no
+choice can beat: each line (each ship set) with the stock to itself.
+
+If a choice reaches the bound, no choice serves the order better on those levels (they are
+sums over lines, and the lexicographic order is compatible with addition), so the solver may
+fix them and go straight to shipments and cost: on a typical order, with the stock there,
+this saves the first of its solves.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from promising.sourcing.problem import Problem
+
+
+class Service(NamedTuple):
+    """A line's service: on time (0/1), units promised, days late, substitute units × rank."""
+
+    on_time: int
+    units: int
+    late_days: int
+    substituted: int
+
+    def key(self) -> tuple[int, int, int, int]:
+        """Smaller is better, in objective order."""
+        return (-self.on_time, -self.units, self.late_days, self.substituted)
+
+
+NONE = Service(0, 0, 0, 0)
+
+
+def served(problem: Problem, position: int, shipped: Iterable[tuple[int, int]]) -> Service:
+    """The service of line `position` shipped as (option, units) pairs."""
+    units = late = substituted = 0
+    all_on_time = True
+    for i, count in shipped:
+        o = problem.options[i]
+        units += count
+        late = max(late, o.late_days)
+        substituted += o.variant * count
+        all_on_time = all_on_time and o.on_time
+    if not units:
+        return NONE
+    on_time = int(all_on_time and units == problem.lines[position].quantity)
+    return Service(on_time, units, late, substituted)
+
+
+def total(services: Iterable[Service]) -> tuple[int, int, int, int]:
+    """The four service levels of a choice, summed over lines as the solver counts them."""
+    keys = [s.key() for s in services]
+    return tuple(sum(level) for level in zip(*keys, strict=True)) if keys else (0, 0, 0, 0)
+
+
+def bound(problem: Problem) -> tuple[int, int, int, int]:
+    """Service levels no choice can beat (reached when no two lines compete for stock)."""
+    by_line: dict[int, list[int]] = defaultdict(list)
+    for i, o in enumerate(problem.options):
+        by_line[o.line].append(i)
+    best: list[Service] = []
+    sets: dict[int, list[int]] = defaultdict(list)
+    for position, line in enumerate(problem.lines):
+        mine = by_line.get(position, [])
+        if line.ship_set >= 0:
+            sets[line.ship_set].append(position)
+        elif line.split:
+            best.append(_best_split(problem, position, mine))
+        else:
+            best.append(_best_single(problem, position, mine))
+    keys = [total(best)]
+    for members in sets.values():
+        keys.append(_best_set(problem, members, by_line))
+    return tuple(sum(level) for level in zip(*keys, strict=True))  # type: ignore[return-value]
+
+
+def _best_single(problem: Problem, position: int, mine: list[int]) -> Service:
+    candidates = [served(problem, position, [(i, problem.options[i].quantity_max)]) for i in mine]
+    return min(candidates, key=Service.key, default=NONE)
+
+
+def _best_split(problem: Problem, position: int, mine: list[int]) -> Service:
+    """Exact when the line can be on time (fill from the fewest substitutes); otherwise
+    optimistic: as many units as the sources hold, none late, no substitutes."""
+    line = problem.lines[position]
+    on_time: dict[int, tuple[int, int]] = {}  # source → (variant, most units on time)
+    most: dict[int, int] = defaultdict(int)
+    for i in mine:
+        o = problem.options[i]
+        most[o.source] = max(most[o.source], o.quantity_max)
+        if o.on_time:
+            on_time[o.source] = (o.variant, o.quantity_max)
+    if sum(units for _, units in on_time.values()) >= line.quantity:
+        need, substituted = line.quantity, 0
+        for variant, units in sorted(on_time.values()):
+            take = min(units, need)
+            substituted += variant * take
+            need -= take
+        return Service(1, line.quantity, 0, substituted)
+    units = min(sum(most.values()), line.quantity)
+    return Service(0, units if line.partial or units == line.quantity else 0, 0, 0)
+
+
+def _best_set(
+    problem: Problem, members: list[int], by_line: dict[int, list[int]]
+) -> tuple[int, int, int, int]:
+    """The set at its best (location, day), each line its best option there."""
+    at: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+    for position in members:
+        for i in by_line.get(position, []):
+            o = problem.options[i]
+            at[o.location, o.bucket][position].append(i)
+    best = total([NONE])
+    for per_line in at.values():
+        if len(per_line) == len(members):
+            found = [_best_single(problem, p, per_line[p]) for p in members]
+            best = min(best, total(found))
+    return best
