@@ -19,7 +19,7 @@ from rich.table import Table
 from promising.availability import AvailabilityProfile
 from promising.engine import Engine
 from promising.errors import PromisingError
-from promising.promise import LinePromise
+from promising.promise import LinePromise, LineRequest
 
 app = typer.Typer(
     help="promising: an order-promising engine (ATP). What can we deliver, from where, when?",
@@ -221,6 +221,7 @@ def _promise_json(answer: LinePromise) -> dict:
         "promised_date": answer.promised_date.isoformat() if answer.promised_date else None,
         "fulfillments": [
             {
+                "item_id": f.item_id,
                 "location_id": f.location_id,
                 "quantity": f.quantity,
                 "ship_date": f.ship_date.isoformat(),
@@ -240,39 +241,67 @@ def promise(
     quantity: Annotated[int, typer.Option(help="Quantity in the item's base unit.")],
     date: Annotated[str, typer.Option(help="Requested date, YYYY-MM-DD.")],
     location: Annotated[str | None, typer.Option(help="Ship-from location.")] = None,
+    region: Annotated[
+        str | None, typer.Option(help="Ship-to region: choose the locations by sourcing rules.")
+    ] = None,
+    split: Annotated[bool, typer.Option(help="May ship from several locations.")] = False,
     output: Annotated[OutputFormat, typer.Option("--format")] = OutputFormat.table,
     demand_class: DemandClass = "",
     quiet: Quiet = False,
 ) -> None:
-    """Promise one line at one location: on time, late (with the date) or unavailable.
+    """Promise one line: on time, late (with the date) or unavailable, and from where.
 
     A line short in ATP may be made (CTP) or bought (a supplier) when that is sooner; with
-    --class, items with allocation rules promise from that demand class's allocation."""
+    --class, items with allocation rules promise from that demand class's allocation. With
+    --region the sourcing rules choose the ship-from locations (--split: several)."""
     engine = _load(snapshot, quiet)
     requested = _date(date, "--date")
     assert requested is not None
+    decision = ""
     try:
-        answer = engine.promise_line(item, quantity, requested, location, demand_class=demand_class)
+        if region or split:
+            line = LineRequest("1", item, quantity, requested, location, allow_split=split)
+            order = engine.promise_order([line], demand_class, ship_to_region=region)
+            answer, decision = order.lines[0], order.decision.name
+        else:
+            answer = engine.promise_line(
+                item, quantity, requested, location, demand_class=demand_class
+            )
     except PromisingError as exc:
         raise _fail(str(exc)) from None
     if output is OutputFormat.json:
-        print(json.dumps(_promise_json(answer), indent=2))
+        extra = {"decision": decision} if decision else {}
+        print(json.dumps(_promise_json(answer) | extra, indent=2))
         return
     colour = {"ON_TIME": "green", "LATE": "yellow"}.get(answer.status.name, "red")
-    table = Table(title=f"promise {quantity:,} × {item} wanted {requested}", title_justify="left")
-    for column in ("status", "promised", "date", "from", "source", "cost"):
-        table.add_column(column)
-    where = answer.fulfillments[0].location_id if answer.fulfillments else "-"
-    source = answer.fulfillments[0].source_type if answer.fulfillments else "-"
-    cost = f"{answer.fulfillments[0].cost:,.2f}" if answer.fulfillments else "-"
-    table.add_row(
-        f"[{colour}]{answer.status.name}[/]",
-        f"{answer.promised_quantity:,}",
-        str(answer.promised_date or "-"),
-        where,
-        source,
-        cost,
+    promised = (
+        f"{answer.promised_quantity:,} by {answer.promised_date}" if answer.fulfillments else ""
     )
+    table = Table(
+        title=f"promise {quantity:,} × {item} wanted {requested}: "
+        f"[{colour}]{answer.status.name}[/] {promised}",
+        title_justify="left",
+        caption=f"sources chosen by {decision}" if decision else None,
+    )
+    shown = answer.fulfillments
+    columns = ["from", "qty", "ship", "arrive", "cost"]
+    if any(f.item_id != item for f in shown):
+        columns.insert(0, "item")  # a substitute
+    if any(f.source_type != "ATP" for f in shown):
+        columns.append("source")
+    for column in columns:
+        table.add_column(column, justify="right" if column in ("qty", "cost") else "left")
+    for f in shown:
+        cells = {
+            "item": f.item_id,
+            "from": f.location_id or "-",
+            "qty": f"{f.quantity:,}",
+            "ship": str(f.ship_date),
+            "arrive": str(f.arrival_date),
+            "cost": f"{f.cost:,.2f}",
+            "source": f.source_type,
+        }
+        table.add_row(*(cells[c] for c in columns))
     console.print(table)
 
 
