@@ -6,7 +6,7 @@ from pathlib import Path
 
 from loaders.delta import read_delta
 from loaders.report import LoadReport, load_model_data
-from promising.errors import InvalidInput
+from promising.errors import FieldViolation, InvalidInput
 from promising.model import SupplyModel
 from promising.refresh import Delta, Version
 from promising.snapshot import SnapshotData
@@ -14,7 +14,8 @@ from promising.snapshot import SnapshotData
 
 def _directory(path: Path) -> Path:
     if not path.is_dir():
-        raise InvalidInput(f"{path} is not a directory on the server")
+        message = f"{path} is not a directory on the server"
+        raise InvalidInput(message, [FieldViolation("path", message)])
     return path
 
 
