@@ -79,11 +79,10 @@ def demand(
 
 
 def master(items: Iterable[str] = ITEMS, locations: Iterable[str] = LOCATIONS) -> dict:
+    items, locations = list(items), list(locations)
     return {
-        "items": pa.table({"item_id": list(items), "item_type": ["BUY"] * len(list(items))}),
-        "locations": pa.table(
-            {"location_id": list(locations), "kind": ["WAREHOUSE"] * len(list(locations))}
-        ),
+        "items": pa.table({"item_id": items, "item_type": ["BUY"] * len(items)}),
+        "locations": pa.table({"location_id": locations, "kind": ["WAREHOUSE"] * len(locations)}),
     }
 
 
@@ -95,10 +94,12 @@ def write_base(
     as_of: dt.date = AS_OF,
     horizon_days: int = 30,
     fmt: str = "parquet",
+    items: Iterable[str] = ITEMS,
+    locations: Iterable[str] = LOCATIONS,
 ) -> Path:
-    """A snapshot directory with items A, B, C at L1, L2 and the given rows."""
+    """A snapshot directory with the given rows (items A, B, C at L1, L2 unless given)."""
     tables = {
-        **master(),
+        **master(items, locations),
         "supply": pa.Table.from_pylist(list(supply_rows), SUPPLY_SCHEMA),
         "demand": pa.Table.from_pylist(list(demand_rows), DEMAND_SCHEMA),
     }
