@@ -76,7 +76,8 @@ class Counts:
 
 @dataclass
 class History:
-    """When the version in use came, and why the last refresh was refused (if it was)."""
+    """When the version in use came, and why the last refused refresh was refused (kept
+    after later successes, for an operator to see)."""
 
     refreshed_at: float = field(default_factory=time.time)
     last_error: str = ""
@@ -246,7 +247,7 @@ def _row_ids(model: SupplyModel, plan: RowPlan) -> list[list[str]]:
 
 
 class _Recorder:
-    """Keeps `History.last_error` up to date around one refresh."""
+    """Records a refusal in `History.last_error` around one refresh."""
 
     def __init__(self, history: History) -> None:
         self.history = history
@@ -255,7 +256,5 @@ class _Recorder:
         return None
 
     def __exit__(self, kind: type[BaseException] | None, error: object, trace: object) -> None:
-        if kind is None:
-            self.history.last_error = ""
-        elif issubclass(kind, PromisingError):
+        if kind is not None and issubclass(kind, PromisingError):
             self.history.last_error = str(error)
