@@ -159,52 +159,43 @@ def quotes(lines: Lines, count: int, size: int, demand_class: str = "") -> Itera
         yield from messages
 
 
-def test_quote_one_line_vs_health_check(benchmark, bench) -> None:
-    """One-line QUOTE vs health Check, interleaved (targets: p50 ≤ 1.10, p99 ≤ 1.3)."""
+def _quote_vs_health(benchmark, bench, name: str, target: float, demand_class: str = "") -> Ratio:
+    """One-line QUOTEs against health Check on the same server, calls interleaved."""
     server, lines = bench
     promise, health = server.unary[PROMISE], server.unary[HEALTH]
-    requests = quotes(lines, 2_000, 1)
+    requests = quotes(lines, 2_000, 1, demand_class)
     check = health_pb2.HealthCheckRequest().SerializeToString()
     for _ in range(500):  # warm both paths (and numba's dispatch) first
         promise(next(requests))
         health(check)
     r = interleaved(
-        "PromiseOrder QUOTE, 1 line, p50",
+        name,
         lambda: promise(next(requests)),
         lambda: health(check),
         "health Check",
         rounds=5_000,
-        target=1.10,
+        target=target,
     )
+    benchmark.extra_info.update(p50_ratio=r.ratio, p99_ratio=r.quantile_ratio(0.99))
+    benchmark.pedantic(lambda: promise(next(requests)), rounds=200, iterations=1)
+    return r
+
+
+def test_quote_one_line_vs_health_check(benchmark, bench) -> None:
+    """One-line QUOTE vs health Check, interleaved (targets: p50 ≤ 1.10, p99 ≤ 1.3)."""
+    r = _quote_vs_health(benchmark, bench, "PromiseOrder QUOTE, 1 line, p50", 1.10)
     p99 = Ratio("PromiseOrder QUOTE, 1 line, p99", r.subject_s, r.baseline_s, "health Check p99",
                 target=1.3)  # fmt: skip
     p99.subject_s, p99.baseline_s = _tail(r.subject_s), _tail(r.baseline_s)
     RESULTS.append(p99)
-    benchmark.extra_info.update(p50_ratio=r.ratio, p99_ratio=r.quantile_ratio(0.99))
-    benchmark.pedantic(lambda: promise(next(requests)), rounds=200, iterations=1)
 
 
 def test_class_quote_vs_health_check(benchmark, bench) -> None:
     """One-line QUOTE for a demand class (every item has allocation rules: pools, draws and
     class ATP per call) vs health Check, interleaved (target p50 ≤ 1.2)."""
-    server, lines = bench
-    assert lines.model.allocation, "the data set must have allocation rules"
-    promise, health = server.unary[PROMISE], server.unary[HEALTH]
-    requests = quotes(lines, 2_000, 1, demand_class="SILVER")
-    check = health_pb2.HealthCheckRequest().SerializeToString()
-    for _ in range(500):
-        promise(next(requests))
-        health(check)
-    r = interleaved(
-        "PromiseOrder QUOTE, 1 line, demand class SILVER, p50",
-        lambda: promise(next(requests)),
-        lambda: health(check),
-        "health Check",
-        rounds=5_000,
-        target=1.2,
-    )
-    benchmark.extra_info.update(p50_ratio=r.ratio)
-    benchmark.pedantic(lambda: promise(next(requests)), rounds=200, iterations=1)
+    assert bench[1].model.allocation, "the data set must have allocation rules"
+    name = "PromiseOrder QUOTE, 1 line, demand class SILVER, p50"
+    _quote_vs_health(benchmark, bench, name, 1.2, demand_class="SILVER")
 
 
 def test_ten_lines_vs_one_line(benchmark, bench) -> None:
