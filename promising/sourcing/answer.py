@@ -37,7 +37,9 @@ def line_promise(
     allocations = []
     promised = 0
     last_arrival = -(1 << 62)
-    for shipment in sorted(shipments, key=lambda s: (s.bucket, sources[s.source].preference)):
+    if len(shipments) > 1:
+        shipments = sorted(shipments, key=lambda s: (s.bucket, sources[s.source].preference))
+    for shipment in shipments:
         source = sources[shipment.source]
         arrival = shipment.bucket + source.transit_days
         last_arrival = max(last_arrival, arrival)

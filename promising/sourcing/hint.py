@@ -3,8 +3,8 @@ serves every line as well as it possibly could (`service`), and to fall back on 
 finds nothing in its time limit.
 
 Lines one at a time in order: a ship set at the (location, day) that serves its lines best
-and still fits; a line that may split, on time from several sources if no single one will
-do; any other line, its best single option that still fits.
+and still fits; a line that may split, its best plan in what is left (`split_plan`); any
+other line, its best single option that still fits.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from promising.sourcing.problem import Problem
-from promising.sourcing.service import served
+from promising.sourcing.service import served, split_plan
 
 
 class _Reserved:
@@ -66,8 +66,9 @@ def greedy_hint(problem: Problem) -> dict[int, int]:
                 chosen.update(_ship_set(problem, sets[line.ship_set], by_line, reserved))
             continue
         mine = sorted(by_line.get(position, []), key=lambda i: _rank(problem, i))
-        picked = _split_on_time(problem, position, mine, reserved) if line.split else {}
-        if not picked:
+        if line.split:
+            picked = split_plan(problem, position, mine, reserved.room)
+        else:
             picked = _single(problem, position, mine, reserved)
         for i, units in picked.items():
             reserved.take(i, units)
@@ -87,23 +88,6 @@ def _single(problem: Problem, position: int, mine: list[int], reserved: _Reserve
         if units > 0 and (units >= line.quantity or line.partial):
             return {i: min(units, line.quantity)}
     return {}
-
-
-def _split_on_time(problem: Problem, position: int, mine: list[int], reserved: _Reserved) -> dict:
-    """The line on time from several sources, fewest substitutes first, or nothing."""
-    need = problem.lines[position].quantity
-    picked: dict[int, int] = {}
-    on_time = [i for i in mine if problem.options[i].on_time]
-    for i in sorted(
-        on_time, key=lambda i: (problem.options[i].variant, problem.options[i].cost_key)
-    ):
-        if need == 0:
-            break
-        units = min(reserved.room(i), need)
-        if units > 0:
-            picked[i] = units
-            need -= units
-    return picked if need == 0 else {}
 
 
 def _ship_set(

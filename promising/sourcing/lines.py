@@ -30,8 +30,10 @@ def resolve(
     model: SupplyModel, book: SourceBook, lines: Sequence[LineRequest], region: str
 ) -> list[SourcedLine]:
     """Check each line (unknown ids, quantity, date) and find its sources."""
-    set_sizes = Counter(line.ship_set_id for line in lines if line.ship_set_id)
-    set_numbers = {name: n for n, name in enumerate(sorted(set_sizes)) if set_sizes[name] > 1}
+    set_numbers: dict[str, int] = {}
+    if any(line.ship_set_id for line in lines):
+        sizes = Counter(line.ship_set_id for line in lines if line.ship_set_id)
+        set_numbers = {name: n for n, name in enumerate(sorted(sizes)) if sizes[name] > 1}
     out = []
     for i, line in enumerate(lines):
         item = model.item_index.get(line.item_id)
@@ -61,7 +63,12 @@ def resolve(
                     [FieldViolation(f"lines[{i}].ship_from_location_id", "unknown location")],
                 )
         substitutes = line.allow_substitutes
-        if location < 0 and not _has_candidates(book, item, region, substitutes):
+        sources = book.of(item, region, location, substitutes)
+        if (
+            location < 0
+            and not sources.sources
+            and not _has_candidates(book, item, region, substitutes)
+        ):
             count = model.rows_of_item(item).shape[0]
             where = f"no sourcing rule for region {region!r}" if region else "no ship_to_region"
             raise InvalidInput(
@@ -77,7 +84,7 @@ def resolve(
                 item=item,
                 quantity=line.quantity,
                 requested=requested,
-                sources=book.of(item, region, location, substitutes),
+                sources=sources,
                 split=line.allow_split and not line.ship_set_id,
                 partial=line.allow_partial,
                 ship_set=ship_set,

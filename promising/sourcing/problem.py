@@ -41,11 +41,11 @@ class Option(NamedTuple):
     bucket: int
     on_time: bool
     late_days: int
-    early_days: int  # a ship-set line on time: days before its own on-time day
+    early: int  # a ship-set line on time: 0 on the latest day offered in time, 1 the one before …
     quantity_max: int
     variant: int
     cost_key: int
-    preference: int
+    preference: int  # 0 for the line's preferred source among those with options, 1 next …
 
 
 @dataclass
@@ -109,7 +109,7 @@ def build(
                         bucket=b,
                         on_time=on_time,
                         late_days=max(b + s.transit_days - line.requested, 0),
-                        early_days=max(on_time_day - b, 0) if on_time else 0,
+                        early=0,
                         quantity_max=min(free, line.quantity),
                         variant=s.variant,
                         cost_key=s.cost_key,
@@ -119,8 +119,25 @@ def build(
         if safe:
             options = [o for o in options if o.on_time]
             problem.on_time_fixed.add(position)
-        problem.options.extend(options)
+        problem.options.extend(_ranked(options))
     return problem
+
+
+def _ranked(options: list[Option]) -> list[Option]:
+    """One line's options with small tie-break ranks: preference among the line's sources,
+    and for on-time ship-set options how many offered on-time days are later."""
+    order = {p: rank for rank, p in enumerate(sorted({o.preference for o in options}))}
+    later: dict[int, list[int]] = defaultdict(list)
+    for o in options:
+        if o.on_time:
+            later[o.source].append(o.bucket)
+    return [
+        o._replace(
+            preference=order[o.preference],
+            early=sum(b > o.bucket for b in later[o.source]) if o.on_time else 0,
+        )
+        for o in options
+    ]
 
 
 def _ship_days(

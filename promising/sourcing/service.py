@@ -10,7 +10,7 @@ this saves the first of its solves.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from promising.sourcing.problem import Problem
@@ -81,25 +81,52 @@ def _best_single(problem: Problem, position: int, mine: list[int]) -> Service:
 
 
 def _best_split(problem: Problem, position: int, mine: list[int]) -> Service:
-    """Exact when the line can be on time (fill from the fewest substitutes); otherwise
-    optimistic: as many units as the sources hold, none late, no substitutes."""
+    plan = split_plan(problem, position, mine, lambda i: problem.options[i].quantity_max)
+    return served(problem, position, plan.items())
+
+
+def split_plan(
+    problem: Problem, position: int, mine: list[int], room: Callable[[int], int]
+) -> dict[int, int]:
+    """The best service for a line that may split, alone, when option i may ship at most
+    `room(i)` units: option → units.
+
+    The least lateness L at which the sources, each at its roomiest option no later than
+    L, hold the quantity (L = 0: on time); then the fewest substitutes by filling from the
+    ordered item first. A partial line short even at the latest takes all there is, at the
+    least lateness that holds as much.
+    """
     line = problem.lines[position]
-    on_time: dict[int, tuple[int, int]] = {}  # source → (variant, most units on time)
-    most: dict[int, int] = defaultdict(int)
-    for i in mine:
-        o = problem.options[i]
-        most[o.source] = max(most[o.source], o.quantity_max)
-        if o.on_time:
-            on_time[o.source] = (o.variant, o.quantity_max)
-    if sum(units for _, units in on_time.values()) >= line.quantity:
-        need, substituted = line.quantity, 0
-        for variant, units in sorted(on_time.values()):
-            take = min(units, need)
-            substituted += variant * take
-            need -= take
-        return Service(1, line.quantity, 0, substituted)
-    units = min(sum(most.values()), line.quantity)
-    return Service(0, units if line.partial or units == line.quantity else 0, 0, 0)
+    options = problem.options
+    roomy = [(i, room(i)) for i in mine]
+    roomy = [(i, units) for i, units in roomy if units > 0]
+    if not roomy:
+        return {}
+
+    def at(limit: int) -> list[tuple[int, int]]:
+        best: dict[int, tuple[int, int]] = {}
+        for i, units in roomy:
+            o = options[i]
+            if o.late_days <= limit and units > best.get(o.source, (-1, 0))[1]:
+                best[o.source] = (i, units)
+        return sorted(best.values(), key=lambda c: (options[c[0]].variant, options[c[0]].cost_key))
+
+    thresholds = sorted({options[i].late_days for i, _ in roomy})
+    most = sum(units for _, units in at(thresholds[-1]))
+    if most < line.quantity and not line.partial:
+        return {}
+    want = min(most, line.quantity)
+    for limit in thresholds:
+        chosen = at(limit)
+        if sum(units for _, units in chosen) >= want:
+            plan, need = {}, want
+            for i, units in chosen:
+                if need == 0:
+                    break
+                plan[i] = min(units, need)
+                need -= plan[i]
+            return plan
+    raise AssertionError("the latest threshold holds `want`")
 
 
 def _best_set(

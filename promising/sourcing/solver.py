@@ -34,7 +34,9 @@ from promising.sourcing.lines import SourcedLine
 from promising.sourcing.problem import Option, Problem
 from promising.sourcing.service import bound, served, total
 
-WEIGHT_MAX = 1 << 40
+TIEBREAK_SECONDS = 0.02
+"""Most time for a solve of tie-breaking levels only (7, 8): they are not the objective."""
+WEIGHT_MAX = 1 << 44
 """Largest product of level ranges combined into one weighted objective. Exact far beyond
 this, but CP-SAT's LP works in doubles: at 2^50 a 20-line order found no solution in 10 s,
 at 2^45 and below it was solved in 15 ms."""
@@ -51,7 +53,9 @@ class Choice:
 class _Level:
     """One objective level: a linear expression to minimize, and bounds on its value."""
 
-    def __init__(self) -> None:
+    def __init__(self, tiebreak: bool = False) -> None:
+        self.tiebreak = tiebreak
+        """Only breaks ties: not part of the objective, solved within a short budget."""
         self.variables: list[cp_model.IntVar] = []
         self.coefficients: list[int] = []
         self.low = 0
@@ -92,7 +96,8 @@ def solve(problem: Problem, time_limit_seconds: float) -> Choice:
             q.append(units)
             counted[i] = units
 
-    on_time, promised, late, substituted, cost, early, preference = (_Level() for _ in range(7))
+    on_time, promised, late, substituted, cost = (_Level() for _ in range(5))
+    early, preference = _Level(tiebreak=True), _Level(tiebreak=True)
     for position, line in enumerate(problem.lines):
         mine = by_line.get(position, [])
         if not mine:
@@ -117,29 +122,29 @@ def solve(problem: Problem, time_limit_seconds: float) -> Choice:
             late.widen([worst])
         for i in mine:
             o = options[i]
-            early.add(x[i], o.early_days)
+            early.add(x[i], o.early)
             if whole[position]:
                 promised.add(x[i], -line.quantity)
                 substituted.add(x[i], o.variant * line.quantity)
                 cost.add(x[i], o.cost_key * o.quantity_max)
-                preference.add(x[i], o.preference + 1)
+                preference.add(x[i], o.preference)
             else:
                 promised.add(q[i], -1)  # type: ignore[arg-type]
                 substituted.add(q[i], o.variant)  # type: ignore[arg-type]
                 cost.add(q[i], o.cost_key)  # type: ignore[arg-type]
-                preference.add(q[i], o.preference + 1)  # type: ignore[arg-type]
+                preference.add(q[i], o.preference)  # type: ignore[arg-type]
         promised.widen([-line.quantity])
-        early.widen([options[i].early_days for i in mine])
+        early.widen([options[i].early for i in mine])
         if whole[position]:
             substituted.widen([options[i].variant * line.quantity for i in mine])
             cost.widen([options[i].cost_key * line.quantity for i in mine])
-            preference.widen([options[i].preference + 1 for i in mine])
+            preference.widen([options[i].preference for i in mine])
         else:
             for i in mine:
                 most = options[i].quantity_max
                 substituted.widen([options[i].variant * most])
                 cost.widen([options[i].cost_key * most])
-                preference.widen([(options[i].preference + 1) * most])
+                preference.widen([options[i].preference * most])
 
     _ship_sets(model, problem, by_line, x)
     _capacity(model, problem, q)
@@ -284,6 +289,7 @@ def _lexicographic(
     solver.parameters.linearization_level = 2
     found, optimal = hint, True
     for group in _groups(levels):
+        tiebreak = all(level.tiebreak for level in group)
         _hint(model, x, counted, found)
         objective = cp_model.LinearExpr.constant(0)
         weight = 1
@@ -291,14 +297,17 @@ def _lexicographic(
             objective = objective + weight * level.expression()
             weight *= level.high - level.low + 1
         model.minimize(objective)
-        solver.parameters.max_time_in_seconds = max(deadline - time.monotonic(), 0.001)
+        budget = max(deadline - time.monotonic(), 0.001)
+        solver.parameters.max_time_in_seconds = (
+            min(budget, TIEBREAK_SECONDS) if tiebreak else budget
+        )
         status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            optimal = False
-            break
-        found = {i: int(solver.value(q[i])) for i, var in enumerate(x) if solver.boolean_value(var)}
-        if status == cp_model.FEASIBLE:
-            optimal = False
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = {
+                i: int(solver.value(q[i])) for i, var in enumerate(x) if solver.boolean_value(var)
+            }
+        if status != cp_model.OPTIMAL:
+            optimal = optimal and tiebreak
             break
         model.add(objective <= round(solver.objective_value))
     return Choice(found, optimal)
@@ -310,11 +319,13 @@ def _hint(
     counted: dict[int, cp_model.IntVar],
     found: dict[int, int],
 ) -> None:
+    """A partial hint, the options that ship: CP-SAT completes it (hinting every variable
+    cost more in Python than it saved in the search)."""
     model.clear_hints()
-    for i, var in enumerate(x):
-        model.add_hint(var, i in found)
-    for i, units in counted.items():
-        model.add_hint(units, found.get(i, 0))
+    for i, units in found.items():
+        model.add_hint(x[i], True)
+        if i in counted:
+            model.add_hint(counted[i], units)
 
 
 def _groups(levels: list[_Level]) -> list[list[_Level]]:
