@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import astuple
 
+import pytest
 from factories import AS_OF, SO, Event, Item, Snapshot, SourcingRule, Substitute
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -119,3 +120,11 @@ def test_engine_objective_equals_brute_force_optimum(case) -> None:
     engine_value = sourcing_objective(world, lines, REGION, _plans(world, lines, promise))
     assert engine_value is not None, "the engine's choice breaks a rule"
     assert engine_value == best_sourcing(world, lines, REGION)
+
+
+@pytest.mark.slow
+@settings(max_examples=5_000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_engine_objective_equals_brute_force_optimum_soak(case) -> None:
+    """The same property on 5,000 orders (make soak)."""
+    test_engine_objective_equals_brute_force_optimum.hypothesis.inner_test(case)
