@@ -19,7 +19,8 @@ from rich.table import Table
 from promising.availability import AvailabilityProfile
 from promising.engine import Engine
 from promising.errors import PromisingError
-from promising.promise import LinePromise, LineRequest
+from promising.pegging import peg_fulfillment
+from promising.promise import Fulfillment, LinePromise, LineRequest
 
 app = typer.Typer(
     help="promising: an order-promising engine (ATP). What can we deliver, from where, when?",
@@ -289,6 +290,7 @@ def promise(
         columns.insert(0, "item")  # a substitute
     if any(f.source_type != "ATP" for f in shown):
         columns.append("source")
+    columns.append("supplied by")
     for column in columns:
         table.add_column(column, justify="right" if column in ("qty", "cost") else "left")
     for f in shown:
@@ -300,9 +302,27 @@ def promise(
             "arrive": str(f.arrival_date),
             "cost": f"{f.cost:,.2f}",
             "source": f.source_type,
+            "supplied by": _supplied_by(engine, f) if f.source_type == "ATP" else "-",
         }
         table.add_row(*(cells[c] for c in columns))
     console.print(table)
+
+
+def _supplied_by(engine: Engine, f: Fulfillment) -> str:
+    """Which supplies an ATP fulfilment pegs to, first in first out: "PO 2026-01-12 ×4"."""
+    sources = peg_fulfillment(
+        engine.model, engine.ledger.reserved, f.item_id, f.location_id, f.ship_date, f.quantity
+    )
+    merged: dict[tuple[str, dt.date], int] = {}
+    for source in sources:  # supplies of one type and date read as one
+        key = (source.supply_type, source.date)
+        merged[key] = merged.get(key, 0) + source.quantity
+    short = {"ONHAND": "on hand", "PURCHASE_ORDER": "PO", "WORK_ORDER": "WO"}
+    parts = [
+        f"{short.get(kind, kind.lower().replace('_', ' '))} {day} ×{quantity:,}"
+        for (kind, day), quantity in merged.items()
+    ]
+    return ", ".join(parts) or "-"
 
 
 @app.command()

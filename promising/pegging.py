@@ -65,3 +65,23 @@ def _counted(
     kinds = events.kind[lo:hi]
     keep = (buckets >= 0) & (((mask >> kinds.astype(np.int64)) & 1) == 1)
     return buckets[keep], events.quantity[lo:hi][keep], kinds[keep]
+
+
+def peg_fulfillment(
+    model: SupplyModel,
+    reserved: np.ndarray,
+    item_id: str,
+    location_id: str,
+    ship_date: dt.date,
+    quantity: int,
+) -> tuple[SupplySource, ...]:
+    """`peg_line` for an ATP fulfilment named by ids (a quote: not reserved yet)."""
+    item = model.item_index.get(item_id)
+    location = model.location_index.get(location_id)
+    if item is None or location is None:
+        return ()
+    row = model.row_of(item, location)
+    if row < 0:
+        return ()
+    bucket = max(model.bucket_of(ship_date), 0)
+    return peg_line(model, reserved[row], row, bucket, quantity)

@@ -107,3 +107,18 @@ def test_pegging_explains_a_promise() -> None:
         SupplySource("ONHAND", model.as_of, 1),
         SupplySource("PURCHASE_ORDER", model.date_of(5), 4),
     )
+
+
+def test_peg_fulfillment_by_ids() -> None:
+    """A fulfilment named by ids pegs like its row; unknown ids peg to nothing."""
+    from promising.pegging import SupplySource, peg_fulfillment
+
+    model = small().model()
+    reserved = np.zeros((model.row_count, model.horizon_days), dtype=np.int64)
+    day = model.date_of(3)
+    assert peg_fulfillment(model, reserved, "A", "L1", day, 4) == (
+        SupplySource("ONHAND", model.as_of, 3),
+        SupplySource("PURCHASE_ORDER", model.date_of(2), 1),
+    )
+    assert peg_fulfillment(model, reserved, "NOPE", "L1", day, 4) == ()
+    assert peg_fulfillment(model, reserved, "B", "L1", day, 4) == ()
