@@ -101,6 +101,12 @@ def availability(
         console.print(table)
 
 
+Region = Annotated[
+    str | None, typer.Option(help="Ship-to region: the sourcing rules choose the locations.")
+]
+Split = Annotated[bool, typer.Option(help="Lines may ship from several locations.")]
+
+
 @client_app.command()
 def promise(
     lines: Lines,
@@ -109,12 +115,14 @@ def promise(
     ] = False,
     order_id: OrderId = None,
     request_id: RequestId = None,
+    region: Region = None,
+    split: Split = False,
     address: Address = DEFAULT_ADDRESS,
     timeout: Timeout = 10.0,
 ) -> None:
     """Quote an order (nothing changes), or commit it with --commit."""
     mode = pb.PROMISE_MODE_COMMIT if commit else pb.PROMISE_MODE_QUOTE
-    _promise(lines, mode, order_id, request_id, 0, address, timeout)
+    _promise(lines, mode, order_id, request_id, 0, address, timeout, region, split)
 
 
 @client_app.command()
@@ -123,11 +131,15 @@ def hold(
     ttl: Annotated[int, typer.Option(help="Seconds the hold lasts (0: server default).")] = 0,
     order_id: OrderId = None,
     request_id: RequestId = None,
+    region: Region = None,
+    split: Split = False,
     address: Address = DEFAULT_ADDRESS,
     timeout: Timeout = 10.0,
 ) -> None:
     """Promise an order and hold it for --ttl seconds (then confirm or release it)."""
-    _promise(lines, pb.PROMISE_MODE_HOLD, order_id, request_id, ttl, address, timeout)
+    _promise(
+        lines, pb.PROMISE_MODE_HOLD, order_id, request_id, ttl, address, timeout, region, split
+    )
 
 
 @client_app.command()
@@ -183,6 +195,8 @@ def _promise(
     ttl: int,
     address: str,
     timeout: float,
+    region: str | None = None,
+    split: bool = False,
 ) -> None:
     reserving = mode != pb.PROMISE_MODE_QUOTE
     request = pb.PromiseOrderRequest(
@@ -190,8 +204,11 @@ def _promise(
         order_id=order_id or (f"cli-{uuid.uuid4().hex[:8]}" if reserving else ""),
         mode=mode,  # type: ignore[arg-type]
         hold_ttl_seconds=ttl,
+        ship_to_region=region or "",
         lines=[_line(text, i + 1) for i, text in enumerate(lines)],
     )
+    for line in request.lines:
+        line.allow_split = split
     response = _call(address, timeout, lambda stub: stub.PromiseOrder(request, timeout=timeout))
     _show_promise(request, response)
 
@@ -217,17 +234,21 @@ def _show_promise(request: pb.PromiseOrderRequest, response: pb.PromiseOrderResp
     state = pb.ReservationState.Name(response.reservation).removeprefix("RESERVATION_STATE_")
     title = f"order {response.order_id or '(quote)'}: {state}"
     caption = f"snapshot {response.snapshot_id}, lsn {response.lsn}"
+    if response.decision:
+        path = pb.DecisionPath.Name(response.decision).removeprefix("DECISION_PATH_")
+        caption += f"; sources chosen by {path}"
     if response.hold_id:
         expires = response.hold_expire_time.ToDatetime(dt.UTC).astimezone()
         caption = f"hold {response.hold_id} until {expires:%Y-%m-%d %H:%M:%S %Z}; " + caption
     table = Table(title=title, caption=caption)
-    for column in ("line", "item", "quantity", "wanted", "status", "promised", "date", "from"):
+    columns = ("line", "item", "quantity", "wanted", "status", "promised", "date", "from")
+    for column in (*columns, "ship", "arrive"):
         numeric = column in ("quantity", "promised")
         table.add_column(column, justify="right" if numeric else "left", no_wrap=True)
     for asked, line in zip(request.lines, response.lines, strict=True):
         status = pb.LineStatus.Name(line.status).removeprefix("LINE_STATUS_")
         colour = _STATUS_COLOUR.get(line.status, "")
-        table.add_row(
+        cells = [
             line.line_id,
             asked.item_id,
             f"{asked.quantity:,}",
@@ -235,8 +256,14 @@ def _show_promise(request: pb.PromiseOrderRequest, response: pb.PromiseOrderResp
             f"[{colour}]{status}[/]",
             f"{line.promised_quantity:,}",
             _show_date(line.promised_date) if line.HasField("promised_date") else "-",
-            ", ".join(sorted({f.location_id for f in line.fulfillments})) or "-",
-        )
+        ]
+        for f in line.fulfillments:  # one row per fulfilment: where, how many, when
+            other = f" ({f.item_id})" if f.item_id != asked.item_id else ""
+            where = f"{f.location_id} ×{f.quantity:,}{other}"
+            table.add_row(*cells, where, _show_date(f.ship_date), _show_date(f.arrival_date))
+            cells = [""] * len(cells)
+        if not line.fulfillments:
+            table.add_row(*cells, "-", "-", "-")
     console.print(table)
     if response.hold_id:
         console.print(f"confirm with: promising client confirm {response.hold_id}")

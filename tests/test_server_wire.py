@@ -8,7 +8,7 @@ from google.type import date_pb2
 from hypothesis import given
 from hypothesis import strategies as st
 
-from promising.domain import LineStatus
+from promising.domain import Decision, LineStatus
 from promising.promise import Fulfillment, LinePromise, OrderPromise
 from promising.rpc import wire
 from promising.v1 import promising_service_pb2 as pb
@@ -48,6 +48,7 @@ def reference(order_id, snapshot_id, lsn, promise, reservation, hold_id, expires
             )  # fmt: skip
     if expires_at is not None:
         out.hold_expire_time.FromNanoseconds(round(expires_at * 1e9))
+    out.decision = int(promise.decision)
     return out.SerializeToString(deterministic=True)
 
 
@@ -73,12 +74,13 @@ lines = st.builds(
     reservation=st.integers(min_value=0, max_value=4),
     hold_id=ids,
     expires_at=st.none() | st.floats(min_value=0, max_value=4e9),
+    decision=st.sampled_from(list(Decision)),
 )
 def test_wire_matches_generated_classes(
-    order_id, snapshot_id, lsn, answers, reservation, hold_id, expires_at
+    order_id, snapshot_id, lsn, answers, reservation, hold_id, expires_at, decision
 ) -> None:
     """wire.promise_response writes exactly the bytes SerializeToString(deterministic) does."""
-    promise = OrderPromise("s", tuple(answers))
+    promise = OrderPromise("s", tuple(answers), decision)
     args = (order_id, snapshot_id, lsn, promise, reservation, hold_id, expires_at)
     assert wire.promise_response(*args) == reference(*args)
 

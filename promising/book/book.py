@@ -108,7 +108,9 @@ class Book:
                 )
         engine = self.engine
         model = engine.model
-        promise = engine.promise_order(command.lines, command.demand_class)
+        promise = engine.promise_order(
+            command.lines, command.demand_class, command.ship_to_region or None
+        )
         lsn = journal.next_lsn
         if not promise.all_available:
             outcome = PromiseOutcome(

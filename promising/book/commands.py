@@ -58,6 +58,7 @@ class PromiseCommand:
     lines: Sequence[LineRequest]
     hold_ttl_seconds: int = 0
     demand_class: str = ""
+    ship_to_region: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -141,12 +141,16 @@ def lines_in(request: pb.PromiseOrderRequest, violations: Violations) -> list[Li
             or not 0 < quantity <= QUANTITY_MAX
             or not 0 < len(line_id) <= ID_SIZE_MAX
             or not 0 < len(item_id) <= ID_SIZE_MAX
+            or len(line.ship_set_id) > ID_SIZE_MAX
         ):
             _line_violations(i, line, violations)
             continue
         out.append(
-            LineRequest(line_id, item_id, quantity, requested, line.ship_from_location_id or None)
-        )
+            LineRequest(
+                line_id, item_id, quantity, requested, line.ship_from_location_id or None,
+                line.allow_split, line.allow_partial, line.allow_substitutes, line.ship_set_id,
+            )
+        )  # fmt: skip
     return out
 
 
@@ -168,6 +172,7 @@ def _day(key: tuple[int, int, int]) -> dt.date | None:
 def _line_violations(i: int, line: pb.OrderLine, violations: Violations) -> None:
     check_id(violations, f"lines[{i}].line_id", line.line_id)
     check_id(violations, f"lines[{i}].item_id", line.item_id)
+    check_id(violations, f"lines[{i}].ship_set_id", line.ship_set_id, required=False)
     if not 0 < line.quantity <= QUANTITY_MAX:
         violations.add(f"lines[{i}].quantity", f"must be in 1..{QUANTITY_MAX}")
     field = f"lines[{i}].requested_date"
@@ -189,6 +194,7 @@ def promise_in(request: pb.PromiseOrderRequest) -> tuple[PromiseMode, list[LineR
         check_id(violations, "order_id", request.order_id)
     else:
         check_id(violations, "order_id", request.order_id, required=False)
+    check_id(violations, "ship_to_region", request.ship_to_region, required=False)
     lines = lines_in(request, violations)
     violations.raise_if_any()
     assert mode is not None
@@ -206,6 +212,7 @@ def promise_command(
         lines=lines,
         hold_ttl_seconds=request.hold_ttl_seconds,
         demand_class=request.demand_class,
+        ship_to_region=request.ship_to_region,
     )
 
 

@@ -101,7 +101,9 @@ class PromisingServicer:
         if mode is PromiseMode.QUOTE:
             lsn = loaded.reservations.lsn
             engine = loaded.engine
-            promise = engine.promise_order(lines, request.demand_class)
+            promise = engine.promise_order(
+                lines, request.demand_class, request.ship_to_region or None
+            )
             return wire.promise_response(
                 request.order_id, promise.snapshot_id, lsn, promise, ReservationState.QUOTED,
                 delta_sequence=engine.model.delta_sequence,

@@ -135,4 +135,6 @@ def promise_response(
         parts.append(length_delimited(b"\x3a", body))
     if delta_sequence:
         parts += (b"\x40", varint(delta_sequence))
+    if promise.decision:
+        parts += (b"\x48", varint(promise.decision))
     return b"".join(parts)
