@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernels.refresh import merge_column
+
 
 @dataclass(frozen=True)
 class EventColumns:
@@ -79,36 +81,36 @@ class EventIndex:
             return found
         # Sorted needles let each binary search start near the last: several times faster.
         order = np.argsort(first)
-        lo = np.empty_like(order)
-        hi = np.empty_like(order)
-        lo[order] = np.searchsorted(keys, first[order], side="left")
-        hi[order] = np.searchsorted(keys, first[order], side="right")
-        step = 0
-        active = np.flatnonzero(lo < hi)
+        at = np.empty_like(order)
+        at[order] = np.searchsorted(keys, first[order])
+        # Equal first words are almost always a single entry; walk the rare longer runs.
+        active = np.flatnonzero(at < keys.shape[0])
         while active.shape[0]:
-            at = lo[active] + step
-            hit = self.events.second[at] == second[active]
-            found[active[hit]] = at[hit]
-            active = active[~hit & (at + 1 < hi[active])]
-            step += 1
+            here = at[active]
+            same = keys[here] == first[active]
+            active, here = active[same], here[same]
+            hit = self.events.second[here] == second[active]
+            found[active[hit]] = here[hit]
+            active = active[~hit]
+            at[active] += 1
+            active = active[at[active] < keys.shape[0]]
         return found
 
     def replaced(self, removed: np.ndarray, added: EventColumns) -> EventIndex:
         """The index without the events at positions `removed`, with `added` merged in."""
         events = self.events
-        if removed.shape[0]:
-            keep = np.ones(len(events), dtype=bool)
-            keep[removed] = False
-            events = events.take(np.flatnonzero(keep))
-        if not len(added):
-            return EventIndex(events)
+        keep = np.ones(len(events), dtype=bool)
+        keep[removed] = False
         added = added.take(np.argsort(added.first))
         at = np.searchsorted(events.first, added.first)
-        return EventIndex(
-            EventColumns(
-                *(np.insert(getattr(events, name), at, getattr(added, name)) for name in _COLUMNS)
-            )
-        )
+        size = len(events) - removed.shape[0] + len(added)
+        columns = []
+        for name in _COLUMNS:
+            old = getattr(events, name)
+            out = np.empty(size, dtype=old.dtype)
+            merge_column(old, keep, getattr(added, name).astype(old.dtype, copy=False), at, out)
+            columns.append(out)
+        return EventIndex(EventColumns(*columns))
 
 
 _COLUMNS = ("first", "second", "row", "day", "quantity", "kind", "demand_class")

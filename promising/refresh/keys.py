@@ -18,23 +18,31 @@ import pyarrow as pa
 SEEDS = (0, 1)
 NONE = np.uint64(0)
 """The key of a null id is (0, 0)."""
+SLICE_ROWS = 1 << 18
 
 
 def id_keys(values: pa.Array | pa.ChunkedArray | Sequence[str | None]) -> np.ndarray:
     """uint64 (n, 2) keys of the ids; a null id gets (0, 0)."""
-    if isinstance(values, pa.Array | pa.ChunkedArray):
-        if pa.types.is_dictionary(values.type):
-            values = values.cast(values.type.value_type)
-        series = pl.Series(values=values)
-    else:
-        series = pl.Series(values=list(values), dtype=pl.String)
-    if series.dtype != pl.String:
-        series = series.cast(pl.String)
-    keys = np.empty((series.len(), 2), dtype=np.uint64)
-    for column, seed in enumerate(SEEDS):
-        keys[:, column] = series.hash(seed=seed).to_numpy()
-    if series.null_count():
-        keys[series.is_null().to_numpy()] = NONE
+    if not isinstance(values, pa.Array | pa.ChunkedArray):
+        values = pa.array(list(values), pa.string())
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
+    if values.null_count:  # hash only the ids there are (order lines: most demand has none)
+        valid = np.asarray(values.is_valid())
+        keys = np.zeros((len(values), 2), dtype=np.uint64)
+        keys[valid] = id_keys(values.filter(pa.array(valid)))
+        return keys
+    keys = np.empty((len(values), 2), dtype=np.uint64)
+    # In slices: converting strings to polars holds the GIL (a quote waits for it), so a
+    # slice bounds that wait to a few milliseconds.
+    for start in range(0, len(values), SLICE_ROWS):
+        series = pl.from_arrow(values.slice(start, SLICE_ROWS))
+        assert isinstance(series, pl.Series)
+        if series.dtype != pl.String:
+            series = series.cast(pl.String)
+        out = keys[start : start + SLICE_ROWS]
+        for column, seed in enumerate(SEEDS):
+            out[:, column] = series.hash(seed=seed).to_numpy()
     return keys
 
 

@@ -82,10 +82,6 @@ def _resolve(version: Version, delta: Delta, table: str) -> _Resolved | None:
     )
 
 
-def _by_row(events: EventColumns) -> EventColumns:
-    return events.take(np.argsort(events.row, kind="stable"))
-
-
 def _patch_table(
     model: SupplyModel,
     plan: RowPlan,
@@ -95,7 +91,6 @@ def _patch_table(
 ) -> tuple[np.ndarray, GroupedEvents]:
     """The table's new bucket matrix and grouped events."""
     horizon = model.horizon_days
-    removed, added = _by_row(removed), _by_row(added)
     removed_bucket = _buckets(removed.day, horizon)
     added_bucket = _buckets(added.day, horizon)
     old: GroupedEvents = getattr(model, f"{table}_events")

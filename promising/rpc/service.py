@@ -131,6 +131,8 @@ class PromisingServer:
         self._server.stop(grace_seconds).wait()
         self.servicer.detach()
         self.admin.detach()
+        if self.refresher is not None:
+            self.refresher.close()
         if self.reservations is not None:
             self.reservations.close()
 
