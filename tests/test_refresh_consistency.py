@@ -9,8 +9,10 @@ scratch, with the test's commitments put back by `records.Remap` from their jour
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import threading
+import time
 from pathlib import Path
 
 from refresh_data import AS_OF, FileServer, day, demand, supply, with_op, write_base, write_changes
@@ -192,3 +194,95 @@ def _refresh(
             server.apply(delta)
         reference.add(version, sup, dem, as_of)
     clients.wait_for(25)
+
+
+class Committer:
+    """A thread that commits small orders and releases some, keeping what is still reserved
+    in journaled form: (order_id, line_id) → [item, location, ISO date, quantity]."""
+
+    def __init__(self, server: FileServer) -> None:
+        self.server = server
+        self.live: dict[tuple[str, str], list] = {}
+        self.failures: list[BaseException] = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run)
+
+    def _run(self) -> None:
+        rng = random.Random(7)
+        try:
+            for n in itertools.count():
+                if self.stopping.is_set():
+                    return
+                if self.live and rng.random() < 0.3:
+                    order_id = rng.choice(sorted({o for o, _ in self.live}))
+                    release = pb.ReleaseReservationRequest(request_id=f"r{n}", order_id=order_id)
+                    self.server.stub.ReleaseReservation(release, timeout=10)
+                    self.live = {k: v for k, v in self.live.items() if k[0] != order_id}
+                    continue
+                lines = [
+                    line(str(k), rng.choice(ITEMS), rng.randint(1, 5), rng.randint(0, 30),
+                         ship_from_location_id=rng.choice(LOCATIONS[:2]))
+                    for k in range(1, rng.randint(1, 2) + 1)
+                ]  # fmt: skip
+                request = order(COMMIT, *lines, order_id=f"o{n}", request_id=f"c{n}")
+                answer = self.server.stub.PromiseOrder(request, timeout=10)
+                assert answer.reservation == pb.RESERVATION_STATE_COMMITTED, answer
+                for asked, promised in zip(lines, answer.lines, strict=True):
+                    day = promised.promised_date
+                    when = dt.date(day.year, day.month, day.day).isoformat()
+                    where = [asked.item_id, asked.ship_from_location_id, when, asked.quantity]
+                    self.live[(f"o{n}", promised.line_id)] = where
+        except BaseException as error:
+            self.failures.append(error)
+
+
+def _reserved(server: FileServer) -> dict[tuple[str, str], list[int]]:
+    return {
+        (item, loc): server.columns(item, loc)["reserved"] for item in ITEMS for loc in LOCATIONS
+    }
+
+
+def test_reservations_made_during_refreshes_are_all_kept(tmp_path: Path) -> None:
+    """Orders committed and released while deltas and a later snapshot are applied: at the
+    end, and after a restart, every item-location holds exactly the live commitments, moved
+    onto the last version as journal replay would."""
+    rng = random.Random(11)
+    on_hand = {
+        f"OH-{i}-{loc}": supply(f"OH-{i}-{loc}", i, loc, -1, 100_000)
+        for i in ITEMS for loc in LOCATIONS[:2]
+    }  # fmt: skip
+    sup, dem = _rows(rng, "S", 120, LOCATIONS[:2]), _rows(rng, "D", 120, LOCATIONS[:2])
+    reference = Reference(tmp_path)
+    version, as_of = ("snap-1", 0), AS_OF
+    base = _write(tmp_path / "snap-1", (on_hand | sup, dem), version, as_of)
+    with FileServer(base, tmp_path / "data") as server:
+        committer = Committer(server)
+        committer.thread.start()
+        for step in range(1, 6):
+            time.sleep(0.15)
+            if step == 4:
+                version, as_of = ("snap-2", 0), day(2)
+                server.load(_write(tmp_path / "snap-2", (on_hand | sup, dem), version, as_of))
+                continue
+            version = (version[0], version[1] + 1)
+            s_ops, sup = _delta(rng, sup, f"S{step}x")
+            d_ops, dem = _delta(rng, dem, f"D{step}x")
+            path = write_changes(tmp_path / f"d{step}", version[1], s_ops, d_ops, version[0])
+            server.apply(path)
+        time.sleep(0.15)
+        committer.stopping.set()
+        committer.thread.join(30)
+        assert not committer.failures, committer.failures[0]
+        reference.add(version, on_hand | sup, dem, as_of)
+        reference.commitments = list(committer.live.values())
+        model = reference.engine(version).model
+        expected = {}
+        for item in ITEMS:
+            for loc in LOCATIONS:
+                row = model.row_of(model.item(item), model.location(loc))
+                reserved = reference.engine(version).ledger.reserved
+                expected[(item, loc)] = [0] * HORIZON if row < 0 else reserved[row].tolist()
+        assert len(committer.live) > 10
+        assert _reserved(server) == expected
+        server.restart()
+        assert _reserved(server) == expected
