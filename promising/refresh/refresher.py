@@ -1,11 +1,12 @@
 """Live refresh: build new data aside, then swap it in inside the single writer.
 
-A refresh reads and validates a snapshot or delta and builds the new model on the caller's
-thread while quotes go on answering from the current one. Then one command on the journal's
-writer thread moves the reservations onto the new model, journals the refresh, and swaps
-the new engine in by one reference assignment; no reservation can slip in between, and a
-quote sees either the old engine or the new one, never half of each. Refreshes run one at
-a time. A refused snapshot or delta raises before the swap and changes nothing.
+A refresh reads and validates a snapshot or delta and builds the new model on a builder
+thread of low CPU priority, while quotes go on answering from the current one. Then one
+command on the journal's writer thread moves the reservations onto the new model, journals
+the refresh, and swaps the new engine in by one reference assignment; no reservation can
+slip in between, and a quote sees either the old engine or the new one, never half of each.
+Refreshes run one at a time. A refused snapshot or delta raises before the swap and changes
+nothing.
 """
 
 from __future__ import annotations
@@ -109,6 +110,7 @@ class Refresher:
             1, thread_name_prefix="refresh-build", initializer=_lower_priority
         )
         self._retired: list[object] = []
+        self._retired_at = 0.0
 
     # --- refreshes (any thread; one at a time) ---------------------------------------------
     def load_snapshot(self, path: Path | str) -> RefreshOutcome:
@@ -145,6 +147,17 @@ class Refresher:
                 build_seconds=built,
             )
 
+    def counts(self) -> Counts:
+        """Open holds and reserved lines, read on the writer thread (the book's owner)."""
+        book = self.reservations.book
+
+        def count(journal: Journal) -> Counts:
+            holds = sum(1 for h in book.holds.values() if h.state is HoldState.HELD)
+            lines = sum(len(lines) for lines in book.orders.values())
+            return Counts(holds, lines)
+
+        return self.reservations.writer.submit(count).result()
+
     def close(self) -> None:
         """Stop the builder thread (after the refresh it runs, if any)."""
         self._builder.shutdown(wait=True)
@@ -154,7 +167,7 @@ class Refresher:
         """Drop the replaced versions here, on the low-priority builder, once the quotes that
         were reading them are done: freeing hundreds of MB of arrays (munmap) on a quote's
         thread cost that quote milliseconds."""
-        time.sleep(RETIRE_SECONDS)
+        time.sleep(max(0.0, self._retired_at + RETIRE_SECONDS - time.monotonic()))
         self._retired.clear()
 
     def _build_snapshot(self, base: Version, path: Path) -> Version:
@@ -171,17 +184,6 @@ class Refresher:
     def _build_delta(self, base: Version, path: Path) -> tuple[Version, PatchReport]:
         delta = self.sources.delta(path, base)
         return apply_delta(base, dataclasses.replace(delta, path=str(path.resolve())))
-
-    def counts(self) -> Counts:
-        """Open holds and reserved lines, read on the writer thread (the book's owner)."""
-        book = self.reservations.book
-
-        def count(journal: Journal) -> Counts:
-            holds = sum(1 for h in book.holds.values() if h.state is HoldState.HELD)
-            lines = sum(len(lines) for lines in book.orders.values())
-            return Counts(holds, lines)
-
-        return self.reservations.writer.submit(count).result()
 
     def _recording(self) -> _Recorder:
         return _Recorder(self.history)
@@ -208,8 +210,8 @@ class Refresher:
             lines_absorbed=len(absorbed),
             item_locations_kept=keep.added,
         )
-        return self._swap(journal, old, dataclasses.replace(version, model=model), ledger, body,
-                          absorbed, summary, started)  # fmt: skip
+        version = dataclasses.replace(version, model=model)
+        return self._swap(journal, old, version, ledger, body, absorbed, summary, started)
 
     def _swap_delta(self, journal: Journal, base: Version, version: Version) -> RefreshOutcome:
         started = time.perf_counter()
@@ -259,6 +261,7 @@ class Refresher:
         self.reservations.book.switch(engine, absorbed)
         self.reservations.engine = engine
         self._retired.append((old, self.current))
+        self._retired_at = time.monotonic()
         self.current = version
         self.history.refreshed_at = self._clock()
         self._publish(engine)  # the one reference assignment quotes read through
