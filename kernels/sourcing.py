@@ -4,8 +4,10 @@ LOOKAHEAD ATP rows the solver path reads.
 A source is one row of an int64 table (columns `SOURCE_*` below): the item-location row (-1:
 none), `limit` — the first bucket from which capacity is unlimited (an infinite time fence,
 a lead time, 0 for an INFINITE item, the horizon for none) —, transit days, calendar (-1:
-every day works), a cost key per unit (lower is better) and the variant (0: the ordered
-item, n: its n-th substitute). Sources come in preference order; a tie goes to the first.
+every day works), a cost key per unit (lower is better), the variant (0: the ordered item,
+n: a substitute of the n-th rank) and the source's index in the caller's list. Rows come
+sorted by (variant, cost key, preference): the first one on time with the whole quantity is
+the best, and the search stops there.
 
 A line ships from a source on a working day `b` of its calendar and arrives at
 `b + transit`. On time means arriving by the requested bucket; the on-time ship day is the
@@ -25,7 +27,8 @@ SOURCE_TRANSIT = 2
 SOURCE_CALENDAR = 3
 SOURCE_COST = 4
 SOURCE_VARIANT = 5
-SOURCE_FIELDS = 6
+SOURCE_INDEX = 6
+SOURCE_FIELDS = 7
 UNLIMITED = 1 << 62
 """Capacity beyond a source's limit: more than any quantity a line may ask for."""
 
@@ -85,7 +88,7 @@ def best_source(
     allow_partial: bool,
 ) -> tuple[int, int, int]:
     """(source index, ship bucket, units) of the best single shipment for one line, or
-    (-1, -1, 0) when no source has anything.
+    (-1, -1, 0) when no source has anything (the index is the SOURCE_INDEX column).
 
     Best: on time, then most units (only a partial line may ship fewer than asked), then
     fewest days late, then the ordered item before its substitutes (by rank), then lowest
@@ -153,7 +156,9 @@ def best_source(
                     continue
             elif cost >= best_cost:
                 continue
-        best = (k, bucket, units)
+        best = (sources[k, SOURCE_INDEX], bucket, units)
         best_on_time, best_units, best_late = on_time, units, late
         best_variant, best_cost = variant, cost
+        if on_time:  # the rows are sorted: no later one beats this
+            break
     return best

@@ -39,7 +39,8 @@ class Source(NamedTuple):
 
 
 class LineSources(NamedTuple):
-    """The sources of a line, and the same as the kernels' int64 table."""
+    """The sources of a line (in preference order: `preference` is the position), and the
+    same as the kernels' int64 table, sorted for `best_source`."""
 
     sources: tuple[Source, ...]
     table: np.ndarray  # int64, (sources, SOURCE_FIELDS)
@@ -91,8 +92,12 @@ class SourceBook:
                 source = self._source(variant, position, candidate, len(sources))
                 if source is not None:
                     sources.append(source)
+        ordered = sorted(sources, key=lambda s: (s.variant, s.cost_key, s.preference))
         table = np.array(
-            [[s.row, s.limit, s.transit_days, s.calendar, s.cost_key, s.variant] for s in sources],
+            [
+                [s.row, s.limit, s.transit_days, s.calendar, s.cost_key, s.variant, s.preference]
+                for s in ordered
+            ],
             dtype=np.int64,
         ).reshape(len(sources), SOURCE_FIELDS)
         table.flags.writeable = False
