@@ -45,6 +45,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--watch-interval", type=float, default=1.0, help="seconds between looks at --watch"
     )
+    parser.add_argument(
+        "--refresh-nice",
+        type=int,
+        default=ServerOptions.refresh_nice,
+        help="CPU priority of snapshot and delta builds (higher: quotes first; 0: fastest)",
+    )
     return parser.parse_args(argv)
 
 
@@ -61,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         workers=args.workers,
         max_concurrent_rpcs=args.max_concurrent_rpcs,
         max_message_bytes=args.max_message_bytes,
+        refresh_nice=args.refresh_nice,
     )
     server = PromisingServer(options)
     server.start()

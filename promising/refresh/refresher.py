@@ -43,6 +43,16 @@ from promising.refresh.rows import RowPlan, with_rows
 from promising.refresh.version import Version, snapshot_version
 from promising.snapshot import SnapshotData
 
+RETIRE_SECONDS = 0.2
+"""How long a replaced version is kept after its swap: longer than any quote takes."""
+BUILD_NICE = 10
+"""Default CPU priority (nice) of the thread that builds refreshes aside. The machines have
+two cores: a build at the quotes' priority takes CPU from them (one-line QUOTE p99 6-8× idle
+while a 100k-row delta arrived every second); at nice 10 the scheduler runs quotes first and
+the build in what is left (p99 1.2-1.7×, benchmarks/test_refresh.py), but a build then also
+waits for any other busy process on the machine. 0 applies refreshes fastest. The swap
+itself runs on the writer, at normal priority."""
+
 
 class Sources(Protocol):
     """Where snapshots and deltas come from: `loaders` reads them (promising reads no file)."""
@@ -98,6 +108,7 @@ class Refresher:
         sources: Sources,
         publish: Callable[[Engine], None],
         clock: Callable[[], float] = time.time,
+        build_nice: int = BUILD_NICE,
     ) -> None:
         self.current = version
         self.reservations = reservations
@@ -107,8 +118,9 @@ class Refresher:
         self._clock = clock
         self._lock = threading.Lock()
         self._builder = ThreadPoolExecutor(
-            1, thread_name_prefix="refresh-build", initializer=_lower_priority
-        )
+            1, thread_name_prefix="refresh-build", initializer=_lower_priority,
+            initargs=(build_nice,),
+        )  # fmt: skip
         self._retired: list[object] = []
         self._retired_at = 0.0
 
@@ -268,22 +280,12 @@ class Refresher:
         return RefreshOutcome(version, lsn, summary, {}, 0, 0.0, time.perf_counter() - started)
 
 
-RETIRE_SECONDS = 0.2
-"""How long a replaced version is kept after its swap: longer than any quote takes."""
-BUILD_NICE = 10
-"""CPU priority (nice) of the thread that builds refreshes aside. The machines have two
-cores: a build at the quotes' priority takes CPU from them (one-line QUOTE p99 8× idle while
-a 100k-row delta arrived every second); at nice 10 the scheduler runs quotes first and the
-build in what is left (p99 1.2×, benchmarks/test_refresh.py), and a delta still takes well
-under a second. The swap itself runs on the writer, at normal priority."""
-
-
-def _lower_priority() -> None:
+def _lower_priority(nice: int) -> None:
     """Lower this thread's CPU priority (Linux: a thread is a task with its own nice)."""
-    if sys.platform != "linux":
+    if sys.platform != "linux" or nice <= 0:
         return
     with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BUILD_NICE)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 def _row_ids(model: SupplyModel, plan: RowPlan) -> list[list[str]]:

@@ -20,6 +20,7 @@ from grpc_reflection.v1alpha import reflection
 from promising.book import ReplayReport, Reservations
 from promising.engine import Engine
 from promising.refresh import Refresher, Sources, Version, model_version
+from promising.refresh.refresher import BUILD_NICE
 from promising.rpc.admin import ADMIN_SERVICE_NAME, SupplyAdminServicer
 from promising.rpc.servicer import SERVICE_NAME, PromisingServicer
 from promising.v1 import promising_service_pb2 as pb
@@ -39,6 +40,9 @@ class ServerOptions:
     """Largest request or response message; a larger one gets RESOURCE_EXHAUSTED."""
     queue_max: int = 10_000
     """Reservation commands waiting for the writer; more get RESOURCE_EXHAUSTED."""
+    refresh_nice: int = BUILD_NICE
+    """CPU priority (nice) of the thread that builds snapshots and deltas aside: higher lets
+    quotes go first (promising.refresh.refresher.BUILD_NICE), 0 refreshes fastest."""
 
 
 class PromisingServer:
@@ -120,6 +124,7 @@ class PromisingServer:
                 sources,
                 lambda new: self.servicer.attach(new, reservations),
                 clock,
+                self.options.refresh_nice,
             )
             self.admin.attach(self.refresher)
         self._set_health(health_pb2.HealthCheckResponse.SERVING)
