@@ -75,7 +75,7 @@ def delta_run(snapshot: Path, rows: int, count: int, out: Path) -> list[Path]:
 
 def _revalue(
     rows: pa.Table, rng: np.random.Generator, as_of: dt.date, all_rows: pa.Table
-) -> pa.Table:  # noqa: E501
+) -> pa.Table:
     """New quantities and dates; 1% of the rows moved to another row's item-location."""
     n = rows.num_rows
     days = rng.integers(0, 300, n)
