@@ -252,3 +252,19 @@ def test_deltas_need_a_model_with_row_ids(tmp_path: Path) -> None:
         path = write_changes(tmp_path / "d", 1, with_op([supply("S1", "A", "L1", 0, 1)], "UPSERT"))
         with pytest.raises(Exception, match="load a snapshot before applying deltas"):
             refresher.apply_delta(path)
+
+
+def test_hand_written_wire_names_the_delta_sequence() -> None:
+    """The hot-path encoder writes `delta_sequence` as the generated classes do, byte for byte."""
+    from promising.promise import OrderPromise
+    from promising.rpc import wire
+
+    for sequence in (0, 1, 127, 128, 10**12):
+        encoded = wire.promise_response("o", "snap", 7, OrderPromise("snap", ()), 1, "h", 5.5,
+                                        sequence)  # fmt: skip
+        expected = pb.PromiseOrderResponse(
+            order_id="o", snapshot_id="snap", lsn=7, hold_id="h", reservation=1,
+            delta_sequence=sequence,
+        )  # fmt: skip
+        expected.hold_expire_time.FromNanoseconds(5_500_000_000)
+        assert encoded == expected.SerializeToString(deterministic=True)
