@@ -218,6 +218,34 @@ def test_grpc_one_line_three_candidates_vs_health(benchmark, server, orders: Ord
     benchmark.pedantic(lambda: promise(next(requests)), rounds=200, iterations=1)
 
 
+def test_grpc_one_line_sourced_vs_located(benchmark, server, orders: Orders) -> None:
+    """What sourcing adds over gRPC: a one-line QUOTE from 3 candidates vs the same kind of
+    line at a named location, interleaved."""
+    promise = server.unary[PROMISE]
+    sourced = _cycle(lambda: _request(orders.one_line()).SerializeToString(), 2_000)
+
+    def located_request() -> bytes:
+        line = orders.located()
+        request = _request(line)
+        request.ship_to_region = ""
+        request.lines[0].ship_from_location_id = line[0].location_id or ""
+        return request.SerializeToString()
+
+    located = _cycle(located_request, 2_000)
+    for _ in range(500):
+        promise(next(sourced))
+        promise(next(located))
+    r = interleaved(
+        "gRPC PromiseOrder QUOTE, 1 line: 3 candidates vs a named location",
+        lambda: promise(next(sourced)),
+        lambda: promise(next(located)),
+        "1 line at a named location",
+        rounds=5_000,
+    )
+    benchmark.extra_info.update(ratio=r.ratio)
+    benchmark.pedantic(lambda: promise(next(located)), rounds=100, iterations=1)
+
+
 def test_grpc_twenty_lines(benchmark, server, orders: Orders) -> None:
     """A 20-line QUOTE (10 candidates, splits, two ship sets) end to end: p50 ≤ 20 ms; the
     health Check is the same-run baseline."""
