@@ -15,10 +15,11 @@ For one item-location, classes are indexed in priority order (0 = most important
    from the unallocated pool, then from every class, least important first. A draw at bucket
    t takes at most the pool's LOOKAHEAD ATP at t; what no pool can give stays as a shortage
    in the first pool of its list.
-3. Class ATP at t is the sum of the LOOKAHEAD ATP of the pools the class may draw from
-   (a lower class's pool only for what it holds, not for its shortage),
-   capped by the item-location's overall LOOKAHEAD ATP less what the pools it may not draw
-   from still hold, then made non-decreasing (min over later buckets, as LOOKAHEAD is):
+3. Class ATP at t is the class's own pool's LOOKAHEAD ATP (its shortage included) plus
+   what the unallocated and — if it may — lower classes' pools still hold (their shortages
+   are not its own: demand without a class bites through the cap below),
+   capped by the item-location's overall LOOKAHEAD ATP less what higher classes' pools
+   still hold, then made non-decreasing (min over later buckets, as LOOKAHEAD is):
    no class is promised more than the plain rule allows, and a promise to a lower class
    can never eat into a higher class's pool, even where uncovered demand has already
    lowered the overall ATP (hypothesis found that case: tests/test_allocation_kernels.py).
@@ -155,11 +156,12 @@ def class_atp(
             reach = 0
             kept = 0
             for p in range(classes + 1):
-                if p in (k, classes):
-                    reach += atp[p, t]  # its own or the open pool's shortage is its own
-                elif reachable[p]:
-                    reach += max(atp[p, t], 0)  # a lower class's shortage is not
-                elif atp[p, t] > 0:
+                if p == k:
+                    reach += atp[p, t]  # its own shortage is its own
+                elif reachable[p]:  # the open pool's and lower classes': what they hold
+                    reach += max(atp[p, t], 0)
+
+                elif p < k and atp[p, t] > 0:  # a higher class's pool: protected
                     kept += atp[p, t]
             out[k, t] = min(reach, overall[t] - kept)
         for t in range(horizon - 2, -1, -1):

@@ -191,8 +191,9 @@ def class_atp(
     fixed: Sequence[int],
     can_lower: Sequence[bool],
 ) -> list[list[int]]:
-    """Class ATP by the definition: the reachable pools' ATP summed, capped by plain ATP less
-    what unreachable pools hold, then the minimum over later buckets."""
+    """Class ATP by the definition: its own pool's ATP plus what the other pools it reaches
+    hold, capped by plain ATP less what higher classes' pools hold, then the minimum over
+    later buckets."""
     classes = len(percent_bp)
     horizon = len(supply)
     atps = pool_atps(supply, demand, percent_bp, fixed, can_lower)
@@ -204,8 +205,8 @@ def class_atp(
         reach = draw_order(k, classes, can_lower)
         capped = [
             min(
-                atps[k][t] + atps[classes][t] + sum(max(atps[p][t], 0) for p in reach[2:]),
-                overall[t] - sum(max(atps[p][t], 0) for p in range(classes + 1) if p not in reach),
+                atps[k][t] + sum(max(atps[p][t], 0) for p in reach[1:]),
+                overall[t] - sum(max(atps[p][t], 0) for p in range(k)),
             )
             for t in range(horizon)
         ]
