@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from kernels.pegging import peg_fifo
 from promising.domain import SupplyType
 from promising.model import SupplyModel
+
+if TYPE_CHECKING:  # promise.py holds SupplySource answers: import it for annotations only
+    from promising.promise import OrderPromise
 
 
 class SupplySource(NamedTuple):
@@ -85,3 +89,32 @@ def peg_fulfillment(
         return ()
     bucket = max(model.bucket_of(ship_date), 0)
     return peg_line(model, reserved[row], row, bucket, quantity)
+
+
+def explain(model: SupplyModel, reserved: np.ndarray, promise: OrderPromise) -> OrderPromise:
+    """The promise with each ATP fulfilment's `supplied_by` filled in. An order's earlier
+    lines count as taken before its later ones, as they would once reserved."""
+    taken: dict[int, np.ndarray] = {}
+    lines = []
+    for line in promise.lines:
+        fulfillments = []
+        for f in line.fulfillments:
+            if f.source_type != "ATP":
+                fulfillments.append(f)
+                continue
+            item = model.item_index.get(f.item_id)
+            location = model.location_index.get(f.location_id)
+            row = -1 if item is None or location is None else model.row_of(item, location)
+            if row < 0:
+                fulfillments.append(f)
+                continue
+            held = taken.get(row)
+            if held is None:
+                held = taken[row] = reserved[row].copy()
+            bucket = max(model.bucket_of(f.ship_date), 0)
+            sources = peg_line(model, held, row, bucket, f.quantity)
+            if bucket < model.horizon_days:
+                held[bucket] += f.quantity
+            fulfillments.append(f._replace(supplied_by=sources))
+        lines.append(line._replace(fulfillments=tuple(fulfillments)))
+    return dataclasses.replace(promise, lines=tuple(lines))

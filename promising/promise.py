@@ -9,7 +9,7 @@ from typing import NamedTuple
 from promising.domain import Decision, LineStatus
 from promising.ledger import Allocation
 from promising.manufacturing import CapacityDraw
-
+from promising.pegging import SupplySource
 
 QUANTITY_MAX = 10**12
 """Largest quantity one line may ask for: far above any real order, far below int64 overflow."""
@@ -46,6 +46,7 @@ class Fulfillment(NamedTuple):
     arrival_date: dt.date
     source_type: str = "ATP"
     cost: float = 0.0
+    supplied_by: tuple[SupplySource, ...] = ()  # filled only when asked (pegging.explain)
 
 
 class LinePromise(NamedTuple):

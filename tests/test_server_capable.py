@@ -100,3 +100,25 @@ def test_ctp_and_supplier_capacity_survive_restart(tmp_path: Path) -> None:
         assert (
             day_of(after_d.lines[0].promised_date) == day_of(before_d.lines[0].promised_date) == 6
         )
+
+
+def test_explain_supply_over_grpc(tmp_path: Path) -> None:
+    """With explain_supply, each ATP fulfilment lists the supplies covering it (FIFO after
+    earlier demand); off by default; also on a COMMIT's answer."""
+    with Harness(tmp_path, engine=capable_engine) as server:
+        request = order(QUOTE, line("1", "A", 940, 3, ship_from_location_id="P"))
+        request.explain_supply = True
+        reply = server.stub.PromiseOrder(request)
+        (fulfilment,) = reply.lines[0].fulfillments
+        assert fulfilment.source_type == pb.SOURCE_TYPE_ATP
+        sources = [(s.supply_type, day_of(s.date), s.quantity) for s in fulfilment.supplied_by]
+        assert sources == [("ONHAND", 0, 940)]
+        plain = server.stub.PromiseOrder(
+            order(QUOTE, line("1", "A", 5, 0, ship_from_location_id="P"))
+        )
+        assert not plain.lines[0].fulfillments[0].supplied_by
+        committed = order(COMMIT, line("1", "A", 5, 0, ship_from_location_id="P"))
+        committed.explain_supply = True
+        reply = server.stub.PromiseOrder(committed)
+        (source,) = reply.lines[0].fulfillments[0].supplied_by
+        assert (source.supply_type, source.quantity) == ("ONHAND", 5)

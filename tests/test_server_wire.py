@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from promising.domain import Decision, LineStatus
+from promising.pegging import SupplySource
 from promising.promise import Fulfillment, LinePromise, OrderPromise
 from promising.rpc import wire
 from promising.v1 import promising_service_pb2 as pb
@@ -41,11 +42,16 @@ def reference(order_id, snapshot_id, lsn, promise, reservation, hold_id, expires
         if line.promised_date is not None:
             message.promised_date.CopyFrom(date_msg(line.promised_date))
         for f in line.fulfillments:
-            message.fulfillments.add(
+            fulfilment = message.fulfillments.add(
                 item_id=f.item_id, location_id=f.location_id, quantity=f.quantity,
                 ship_date=date_msg(f.ship_date), arrival_date=date_msg(f.arrival_date),
                 source_type=SOURCE.get(f.source_type, 0), cost=f.cost,
             )  # fmt: skip
+            for source in f.supplied_by:
+                fulfilment.supplied_by.add(
+                    supply_type=source.supply_type, date=date_msg(source.date),
+                    quantity=source.quantity,
+                )  # fmt: skip
     if expires_at is not None:
         out.hold_expire_time.FromNanoseconds(round(expires_at * 1e9))
     out.decision = int(promise.decision)
@@ -59,6 +65,7 @@ fulfillments = st.builds(
     Fulfillment, ids, ids, quantities, days, days,
     st.sampled_from(["ATP", "CTP", "SUPPLIER", "OTHER"]),
     st.floats(allow_nan=False, allow_infinity=False) | st.just(0.0),
+    st.lists(st.builds(SupplySource, ids, days, quantities), max_size=2).map(tuple),
 )  # fmt: skip
 lines = st.builds(
     LinePromise, ids, ids, st.sampled_from(list(LineStatus)), quantities, days, quantities,

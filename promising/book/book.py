@@ -38,6 +38,7 @@ from promising.engine import Engine
 from promising.errors import Conflict, DuplicateRequest, FieldViolation, InvalidInput, NotFound
 from promising.journal import Journal
 from promising.ledger import Allocation
+from promising.pegging import explain
 
 
 def line_key(order_id: str, line_id: str) -> str:
@@ -111,6 +112,8 @@ class Book:
         promise = engine.promise_order(
             command.lines, command.demand_class, command.ship_to_region or None
         )
+        if command.explain_supply:
+            promise = explain(model, engine.ledger.reserved, promise)
         lsn = journal.next_lsn
         if not promise.all_available:
             outcome = PromiseOutcome(

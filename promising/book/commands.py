@@ -58,6 +58,7 @@ class PromiseCommand:
     lines: Sequence[LineRequest]
     hold_ttl_seconds: int = 0
     demand_class: str = ""
+    explain_supply: bool = False
     ship_to_region: str = ""
 
 

@@ -212,6 +212,7 @@ def promise_command(
         lines=lines,
         hold_ttl_seconds=request.hold_ttl_seconds,
         demand_class=request.demand_class,
+        explain_supply=request.explain_supply,
         ship_to_region=request.ship_to_region,
     )
 

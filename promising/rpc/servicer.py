@@ -17,6 +17,7 @@ import grpc
 
 from promising.book import Answer, PromiseMode, PromiseOutcome, Reservations, ReservationState
 from promising.engine import Engine
+from promising.pegging import explain
 from promising.rpc import convert, wire
 from promising.rpc.status import NotReady, abort
 from promising.rpc.stream import WRITE_TIMEOUT_SECONDS, promise_stream
@@ -104,6 +105,8 @@ class PromisingServicer:
             promise = engine.promise_order(
                 lines, request.demand_class, request.ship_to_region or None
             )
+            if request.explain_supply:
+                promise = explain(engine.model, engine.ledger.reserved, promise)
             return wire.promise_response(
                 request.order_id, promise.snapshot_id, lsn, promise, ReservationState.QUOTED,
                 delta_sequence=engine.model.delta_sequence,

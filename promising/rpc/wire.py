@@ -89,6 +89,11 @@ def line(answer: LinePromise) -> bytes:
         body += _SOURCE_FIELD.get(f.source_type, b"")
         if f.cost or copysign(1.0, f.cost) < 0:  # proto3 writes -0.0, skips only +0.0
             body += b"\x39" + _double(f.cost)
+        for source in f.supplied_by:  # field 8: SupplySource (type, date, quantity)
+            supply = _text(b"\x0a", source.supply_type) + b"\x12" + date(source.date)
+            if source.quantity:
+                supply += b"\x18" + varint(source.quantity)
+            body += b"\x42" + varint(len(supply)) + supply
         out += b"\x2a" + varint(len(body)) + body
     return out
 
