@@ -73,6 +73,10 @@ class CapacityLedger:
     def __contains__(self, key: str) -> bool:
         return key in self._entries
 
+    def entries(self) -> dict[str, tuple[CapacityDraw, ...]]:
+        """Every hold, by key (a copy)."""
+        return dict(self._entries)
+
     def add(self, key: str, draws: Iterable[CapacityDraw]) -> None:
         if key in self._entries:
             raise InvalidInput(f"capacity reservation {key!r} exists already")

@@ -173,9 +173,8 @@ def carry_capacity(old: Engine, new: Engine) -> None:
 def _move(
     old: CapacityLedger, new: CapacityLedger, resource_map: list[int], shift: int, horizon: int
 ) -> None:
-    # CapacityLedger has no public way to list its holds; read its entries, never change them.
-    entries: dict[str, tuple[CapacityDraw, ...]] = old._entries
-    for key, draws in list(entries.items()):
+    entries: dict[str, tuple[CapacityDraw, ...]] = old.entries()
+    for key, draws in entries.items():
         moved = tuple(
             CapacityDraw(resource_map[d.resource], max(d.bucket + shift, 0), d.milli)
             for d in draws
