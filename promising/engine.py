@@ -198,36 +198,8 @@ class Engine:
                 bucket, reserve = start, False
             elif row < 0:
                 bucket, reserve = (limit, False) if limit < model.horizon_days else (-1, False)
-            elif (
-                demand_class
-                and model.allocation
-                and (
-                    (
-                        b := self.capable.class_bucket(
-                            row, demand_class, start, quantity, limit, (overlay or {}).get(row)
-                        )
-                    )
-                    is not None
-                )
-            ):
-                bucket, reserve = b, True
-                if bucket < 0 and limit < model.horizon_days:
-                    bucket, reserve = limit, False
             else:
-                if overlay is not None and row in overlay:
-                    bucket = earliest_bucket(
-                        model.supply[row], model.demand[row], overlay[row], start, quantity, limit
-                    )
-                else:
-                    bucket = earliest_row(
-                        model.supply,
-                        model.demand,
-                        self.ledger.reserved,
-                        row,
-                        start,
-                        quantity,
-                        limit,
-                    )
+                bucket = self._earliest(row, start, quantity, limit, overlay, demand_class)
                 reserve = True
                 if bucket < 0 and limit < model.horizon_days:
                     bucket, reserve = limit, False
@@ -237,6 +209,32 @@ class Engine:
                     return self._alternative(line, item, requested, alternative, demand_class)
         answer = self._answer(line, item, location, row, requested, bucket, reserve)
         return answer._replace(demand_class=demand_class) if demand_class else answer
+
+    def _earliest(
+        self,
+        row: int,
+        start: int,
+        quantity: int,
+        limit: int,
+        overlay: dict[int, np.ndarray] | None,
+        demand_class: str,
+    ) -> int:
+        """Earliest bucket in [start, limit) whose LOOKAHEAD ATP covers `quantity` (-1: none):
+        the class's ATP where the item has allocation rules, else the row's; `overlay` holds
+        the row's reservations with the same order's earlier lines added."""
+        model = self.model
+        pending = None if overlay is None else overlay.get(row)
+        if demand_class and model.allocation:
+            bucket = self.capable.class_bucket(row, demand_class, start, quantity, limit, pending)
+            if bucket is not None:
+                return bucket
+        if pending is not None:
+            return earliest_bucket(
+                model.supply[row], model.demand[row], pending, start, quantity, limit
+            )
+        return earliest_row(
+            model.supply, model.demand, self.ledger.reserved, row, start, quantity, limit
+        )
 
     def _alternative(
         self, line: LineRequest, item: int, requested: int, alt: Alternative, demand_class: str
