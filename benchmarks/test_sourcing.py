@@ -30,7 +30,7 @@ import pytest
 from datasets import DATA_DIR
 from grpc_health.v1 import health_pb2
 from ratio import RESULTS, Ratio, interleaved
-from test_grpc import ECHO, HEALTH, PROMISE, STREAM, BenchServer, _tail
+from test_grpc import HEALTH, PROMISE, BenchServer, _tail, stream_vs_echo
 
 from loaders import load_model
 from promising.engine import Engine
@@ -282,21 +282,7 @@ def test_grpc_stream_sourced_vs_echo(benchmark, server, orders: Orders) -> None:
         ).SerializeToString()
         for _ in range(200)
     ]
-    line_count = len(messages) * 100
-    server.stream(STREAM, messages)
-    server.stream(ECHO, messages)
-    r = interleaved(
-        "gRPC StreamPromiseOrders QUOTE, sourced 1-line orders (100 per message)",
-        lambda: server.stream(STREAM, messages),
-        lambda: server.stream(ECHO, messages),
-        "echo stream, same messages",
-        rounds=7,
-        target=2.5,
-    )
-    r.note = (
-        f"{line_count / r.subject_median_s:,.0f} sourced lines/s vs "
-        f"{line_count / r.baseline_median_s:,.0f} echoed lines/s = "
-        f"{r.baseline_median_s / r.subject_median_s:.2f}× (target ≥ 0.4×)"
-    )
-    benchmark.extra_info.update(lines_per_s=line_count / r.subject_median_s, ratio=r.ratio)
-    benchmark.pedantic(lambda: server.stream(STREAM, messages), rounds=1, iterations=1)
+    stream_vs_echo(
+        benchmark, server, messages,
+        "gRPC StreamPromiseOrders QUOTE, sourced 1-line orders (100 per message)", "sourced", 0.4,
+    )  # fmt: skip

@@ -56,16 +56,13 @@ class Capable:
         self.capacity = CapacityLedger(len(model.manufacturing.resource_ids), horizon)
         self.ctp = CtpPlanner(model, ledger, model.manufacturing, self.capacity)
         self.suppliers = SupplierPlanner(model.suppliers, horizon)
-
-    @property
-    def active(self) -> bool:
-        """Anything beyond plain ATP to consider at all."""
-        m = self.model
-        return (
-            bool(m.allocation)
-            or bool(m.manufacturing.components)
-            or bool(m.manufacturing.routings)
-            or bool(m.suppliers)
+        manufacturing = model.manufacturing
+        # The model never changes, so whether anything beyond plain ATP applies is fixed.
+        self.active = bool(
+            model.allocation
+            or manufacturing.components
+            or manufacturing.routings
+            or model.suppliers
         )
 
     # --- quoting ---------------------------------------------------------------------------
