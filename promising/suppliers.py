@@ -23,6 +23,17 @@ class SupplierPlan:
     cost: float
 
 
+def supplier_index(suppliers: dict[int, tuple[Supplier, ...]]) -> dict[int, tuple[int, ...]]:
+    """Item → the indices of its suppliers in the model's supplier list (items in order,
+    each item's suppliers in file order): the index of supplier capacity rows."""
+    out: dict[int, tuple[int, ...]] = {}
+    first = 0
+    for item, options in sorted(suppliers.items()):
+        out[item] = tuple(range(first, first + len(options)))
+        first += len(options)
+    return out
+
+
 class SupplierPlanner:
     """Supplier sources per item, with their capacity reserved in a `CapacityLedger` whose
     resource index is the supplier's position in `sources`."""
