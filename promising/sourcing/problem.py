@@ -20,11 +20,12 @@ Pools. A row's capacity is its ATP for the order (the class's, for an order with
 class and an item with allocation rules); a supplier's is its free capacity summed from its
 lead time (`pools`). Options on one pool share it, so lines compete for it exactly.
 
-Making (CTP). A line that cannot be on time from stock or suppliers gets a make option at
-each of its plants, planned for its whole quantity with the plans of the order's lines before
-it held (their components and resource capacity), so every combination of chosen plans fits.
-It ships the whole line on one day or not at all, and what its plan holds on stock rows is
-held before the rows' capacity is read: safe whichever options are chosen, at the price of a
+Making (CTP). A line gets a make option at each of its plants unless a stock or supplier
+pool holds it on time whatever the order's other lines take (as in the presolve below). The
+option is planned for the line's whole quantity with the plans of the order's lines before it
+held (their components and resource capacity), so every combination of chosen plans fits. It
+ships the whole line on one day or not at all, and what its plan holds on stock rows is held
+before the rows' capacity is read: safe whichever options are chosen, at the price of a
 little capacity when an order also sells a component of another of its lines directly.
 """
 
@@ -80,15 +81,16 @@ def build(
 ) -> Problem:
     """Every option worth offering for `lines` against the current reservations."""
     problem = Problem(lines)
-    made = _make_options(days, pools, planner, problem)
-    capacity = problem.capacity
     wanted: dict[int, int] = defaultdict(int)  # pool → units all lines could want from it
+    for line in lines:
+        for pool in {s.pool for s in line.sources.sources if s.pool >= 0}:
+            wanted[pool] += line.quantity
+    made = _make_options(days, pools, planner, problem, wanted)
+    capacity = problem.capacity
     for line in lines:
         for s in line.sources.sources:
             if s.pool >= 0 and s.limit > 0 and s.pool not in capacity:
                 capacity[s.pool] = np.maximum(pools.curve(s), 0)
-        for pool in {s.pool for s in line.sources.sources if s.pool >= 0}:
-            wanted[pool] += line.quantity
 
     def units(source: Source, bucket: int) -> int:
         if bucket >= source.limit:
@@ -151,14 +153,18 @@ def _option(
 
 
 def _make_options(
-    days: WorkingDays, pools: Pools, planner: CtpPlanner, problem: Problem
+    days: WorkingDays,
+    pools: Pools,
+    planner: CtpPlanner,
+    problem: Problem,
+    wanted: dict[int, int],
 ) -> dict[int, list[Option]]:
-    """Make options of the lines that cannot be on time without making, planned in line
-    order, each plan held for the plans after it (see the module docstring)."""
+    """Make options of the lines that may need making, planned in line order, each plan held
+    for the plans after it (see the module docstring)."""
     out: dict[int, list[Option]] = defaultdict(list)
     for position, line in enumerate(problem.lines):
         makers = [k for k, s in enumerate(line.sources.sources) if s.kind is SourceType.CTP]
-        if not makers or _on_time_without_making(days, pools, line):
+        if not makers or _on_time_without_making(days, pools, line, wanted):
             continue
         for k in makers:
             s = line.sources.sources[k]
@@ -195,8 +201,11 @@ def plan_make(
     return None if ship >= days.horizon_days else (plan, ship)
 
 
-def _on_time_without_making(days: WorkingDays, pools: Pools, line: SourcedLine) -> bool:
-    """True when one stock or supplier source alone holds the whole line on time."""
+def _on_time_without_making(
+    days: WorkingDays, pools: Pools, line: SourcedLine, wanted: dict[int, int]
+) -> bool:
+    """True when one stock or supplier pool holds, on the line's on-time day, every unit all
+    the order's lines could want from it: the line is on time from it in every optimum."""
     for s in line.sources.sources:
         if s.kind is SourceType.CTP:
             continue
@@ -205,7 +214,7 @@ def _on_time_without_making(days: WorkingDays, pools: Pools, line: SourcedLine) 
             continue
         if on_time_day >= s.limit:
             return True
-        if s.pool >= 0 and pools.curve(s)[on_time_day] >= line.quantity:
+        if s.pool >= 0 and pools.curve(s)[on_time_day] >= wanted[s.pool]:
             return True
     return False
 
