@@ -15,7 +15,7 @@ import pytest
 from refresh_data import FileServer, supply, with_op, write_base, write_changes
 from typer.testing import CliRunner
 
-from promising.cli import app
+from cli.app import app
 from promising.refresh.watch import Watcher
 from promising.v1 import admin_service_pb2 as admin_pb
 from promising.v1 import admin_service_pb2_grpc as admin_grpc

@@ -1,6 +1,6 @@
 """`promising client …`: talk to a running server over gRPC, with readable tables.
 
-Mounted by `promising.cli` as `promising client`. Lines are written `ITEM:QTY[:DATE[:LOCATION]]`
+Mounted by `cli.app` as `promising client`. Lines are written `ITEM:QTY[:DATE[:LOCATION]]`
 (date YYYY-MM-DD, default today, which means as soon as possible); line ids are 1, 2, … in
 order. Mutating commands make a fresh request id unless `--request-id` is given: give the
 same one to retry safely.

@@ -206,7 +206,7 @@ def availability(
         for p in profiles:
             console.print(_profile_table(p, show_all))
     if plot is not None:
-        from promising.plot import plot_profiles
+        from cli.plot import plot_profiles
 
         errors.print(f"[green]plot written to[/] {plot_profiles(profiles, plot)}")
 
@@ -352,15 +352,15 @@ def serve(
 
 def _mount_client() -> None:
     try:
-        from promising.client import client_app
+        from cli.client import client_app
     except ImportError:
         return
     app.add_typer(client_app, name="client", help="Talk to a running server.")
-    from promising import admin_client
+    from cli import admin
 
-    app.command("load")(admin_client.load)
-    app.command("apply-delta")(admin_client.apply_delta)
-    app.command("status")(admin_client.status)
+    app.command("load")(admin.load)
+    app.command("apply-delta")(admin.apply_delta)
+    app.command("status")(admin.status)
 
 
 _mount_client()
