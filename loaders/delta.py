@@ -31,10 +31,10 @@ from loaders.manifest import MANIFEST_FILE
 from loaders.reader import EXTENSIONS, read_table
 from loaders.validate import check_unique, refuse
 from loaders.writer import Format, TableWriter, start_snapshot
+from promising.delta import ID_COLUMNS, TABLES, Delta, TableChanges
 from promising.domain import DemandType, SupplyType
 from promising.errors import Conflict, SnapshotError, SnapshotProblem
 from promising.model import SupplyModel
-from promising.refresh.changes import ID_COLUMNS, TABLES, Delta, TableChanges
 from promising.snapshot import EventTable
 
 FORMAT = "promising-delta"

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels.refresh import patch_dense, patch_grouped
+from promising.delta import ID_COLUMNS, TABLES, Delta
 from promising.errors import SnapshotError, SnapshotProblem
 from promising.model import GroupedEvents, LoadStats, SupplyModel
-from promising.refresh.changes import ID_COLUMNS, TABLES, Delta
 from promising.refresh.index import EventColumns, EventIndex
 from promising.refresh.keys import id_keys, key_set
 from promising.refresh.rows import RowPlan, grown_events, grown_matrix, plan_rows
