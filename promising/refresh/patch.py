@@ -17,6 +17,7 @@ import numpy as np
 from kernels.refresh import patch_dense, patch_grouped
 from promising.delta import ID_COLUMNS, TABLES, Delta
 from promising.errors import SnapshotError, SnapshotProblem
+from promising.item_locations import keys_of
 from promising.model import GroupedEvents, LoadStats, SupplyModel
 from promising.refresh.index import EventColumns, EventIndex
 from promising.refresh.keys import id_keys, key_set
@@ -72,12 +73,11 @@ def _resolve(version: Version, delta: Delta, table: str) -> _Resolved | None:
                 changes.delete_rows[unknown][:5].tolist(),
             )
         )
-    width = max(len(version.model.locations.ids), 1)
     upsert = changes.upsert
     return _Resolved(
         index,
         np.concatenate([replaced[replaced >= 0], deleted]),
-        upsert.item.astype(np.int64) * width + upsert.location,
+        keys_of(upsert.item, upsert.location, len(version.model.locations.ids)),
         upsert_key,
     )
 
