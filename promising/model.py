@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-from kernels.events import dense_from_grouped, group_events
+from kernels.events import dense_from_grouped, group_events, group_ptr
 from promising.allocation import AllocationRules
 from promising.errors import UnknownEntity
 from promising.item_locations import key_count, key_of, keys_of, split_keys
@@ -263,8 +263,7 @@ def build_model(data: SnapshotData) -> SupplyModel:
     demand_events, d_past, d_beyond = _group(data.demand, demand_rows, row_count, horizon)
     supply = _dense(supply_events, data.rules.supply_mask[row_rule], row_count, horizon)
     demand = _dense(demand_events, data.rules.demand_mask[row_rule], row_count, horizon)
-    item_row_ptr = np.zeros(len(data.items.ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_item, minlength=len(data.items.ids)), out=item_row_ptr[1:])
+    item_row_ptr = group_ptr(row_item, len(data.items.ids))
 
     return SupplyModel(
         snapshot_id=data.snapshot_id,

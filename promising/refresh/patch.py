@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernels.events import clip_buckets
 from kernels.refresh import patch_dense, patch_grouped
 from promising.delta import ID_COLUMNS, TABLES, Delta
 from promising.errors import SnapshotError, SnapshotProblem
@@ -49,8 +50,10 @@ def _frozen(arr: np.ndarray) -> np.ndarray:
 
 
 def _buckets(day: np.ndarray, horizon: int) -> np.ndarray:
-    """Day offsets as buckets: past due folds into 0, past the horizon is -1."""
-    return np.where(day < 0, 0, np.where(day >= horizon, -1, day)).astype(np.int64)
+    """Day offsets as buckets, as the model's build makes them (`kernels.events.bucket_of`)."""
+    out = np.empty(day.shape[0], dtype=np.int64)
+    clip_buckets(day, horizon, out)
+    return out
 
 
 def _resolve(version: Version, delta: Delta, table: str) -> _Resolved | None:

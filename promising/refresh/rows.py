@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernels.events import group_ptr
 from promising.item_locations import key_count, keys_of, split_keys
 from promising.model import GroupedEvents, SupplyModel
 
@@ -89,8 +90,7 @@ def plan_rows(model: SupplyModel, keys: np.ndarray) -> RowPlan:
     row_location = np.concatenate([model.row_location, fresh_location])
     all_keys = keys_of(row_item, row_location, location_count)
     item_rows = np.argsort(all_keys, kind="stable").astype(np.int64)
-    item_row_ptr = np.zeros(len(model.items.ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_item, minlength=len(model.items.ids)), out=item_row_ptr[1:])
+    item_row_ptr = group_ptr(row_item, len(model.items.ids))
     row_index = dict(model.row_index)
     row_index.update(zip(fresh.tolist(), range(old, old + fresh.shape[0]), strict=True))
     return RowPlan(
