@@ -127,6 +127,18 @@ def _read(path: str | Path) -> Any:
         raise _refuse(None, f"not valid JSON: {exc}") from None
 
 
+def manifest_kind(path: str | Path) -> str:
+    """ "snapshot" or "delta": what directory `path` holds, by its manifest's format."""
+    fields = _read(path)
+    if not isinstance(fields, dict):
+        raise _refuse(None, "must be a JSON object")
+    kinds = {FORMAT: "snapshot", DELTA_FORMAT: "delta"}
+    if fields.get("format") not in kinds:
+        wanted = f"{FORMAT!r} or {DELTA_FORMAT!r}"
+        raise _refuse("format", f"must be {wanted}, got {fields.get('format')!r}")
+    return kinds[fields["format"]]
+
+
 def read_manifest(path: str | Path) -> Manifest:
     """Read and check `manifest.json` of the snapshot directory `path`."""
     return parse_manifest(_read(path))

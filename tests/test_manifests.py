@@ -13,6 +13,7 @@ import pytest
 from loaders.manifest import (
     DeltaManifest,
     Manifest,
+    manifest_kind,
     read_delta_manifest,
     read_manifest,
 )
@@ -119,3 +120,24 @@ def test_written_manifest_reads_back(tmp_path: Path, kind: str) -> None:
     """What `to_json` writes, the reader takes back unchanged."""
     read, manifest = READERS[kind]
     assert read(_write(tmp_path, kind)) == manifest
+
+
+@pytest.mark.parametrize("kind", READERS)
+def test_manifest_kind(tmp_path: Path, kind: str) -> None:
+    """A watched folder is a snapshot or a delta by its manifest's format."""
+    assert manifest_kind(_write(tmp_path, kind)) == kind
+
+
+KIND_CASES = [c for c in BOTH if c[2] in (None, "format") and c[1] is not _other_format]
+
+
+@pytest.mark.parametrize(
+    ("name", "write", "field"), KIND_CASES, ids=[case[0] for case in KIND_CASES]
+)
+def test_manifest_kind_refuses(
+    tmp_path: Path, name: str, write: Callable[[Path, str], Path], field: str | None
+) -> None:
+    """A folder whose manifest is unreadable or of no known format is refused, by field."""
+    with pytest.raises(SnapshotError) as caught:
+        manifest_kind(write(tmp_path, "snapshot"))
+    assert (caught.value.problem.table, caught.value.problem.column) == ("manifest", field)
