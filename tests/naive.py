@@ -120,6 +120,48 @@ def apply_reservations(
     return out
 
 
+def group_ptr(groups: Sequence[int], count: int) -> list[int]:
+    """Where group g starts once members are sorted by group: how many are in lower groups."""
+    return [sum(1 for g in groups if g < k) for k in range(count + 1)]
+
+
+# --- patching grouped events with a delta (kernels/refresh.py) ------------------------------
+
+Event = tuple[int, int, int, int]
+"""(bucket, quantity, kind, demand class): events are values, equal ones interchangeable."""
+
+
+def patch_grouped(
+    rows: Sequence[Sequence[Event]],
+    row_count: int,
+    removed: Sequence[tuple[int, Event]],
+    added: Sequence[tuple[int, Event]],
+) -> tuple[list[list[Event]], int]:
+    """Each row's events (rows appended empty up to `row_count`) without one equal event per
+    (row, event) removed, then with the added ones in their order; and how many removed
+    events no row had."""
+    out = [list(rows[r]) if r < len(rows) else [] for r in range(row_count)]
+    missing = 0
+    for r, event in removed:
+        if event in out[r]:
+            out[r].remove(event)
+        else:
+            missing += 1
+    for r, event in added:
+        out[r].append(event)
+    return out, missing
+
+
+def merge_column(
+    old: Sequence[int], keep: Sequence[bool], added: Sequence[int], at: Sequence[int]
+) -> list[int]:
+    """The kept old values in order, each added value placed just before old position at[j]
+    (added values at one position keep their order): a stable sort by position."""
+    placed = [(i, 1, v) for i, v in enumerate(old) if keep[i]]
+    placed += [(a, 0, v) for a, v in zip(at, added, strict=True)]
+    return [v for _, _, v in sorted(placed, key=lambda p: (p[0], p[1]))]
+
+
 # --- allocation by demand class (kernels/allocation.py) -------------------------------------
 
 

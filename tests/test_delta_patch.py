@@ -12,12 +12,14 @@ from factories import FORECAST, Event, Item, Rule, Snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from promising.delta import Delta, TableChanges
 from promising.domain import ALL_SUPPLY_MASK, DemandType
 from promising.errors import SnapshotError
 from promising.model import SupplyModel, build_model
-from promising.refresh import Delta, TableChanges, Version, apply_delta, snapshot_version
 from promising.refresh.index import EventColumns, EventIndex
 from promising.refresh.keys import contains, id_keys, key_set
+from promising.refresh.patch import apply_delta
+from promising.refresh.version import Version, snapshot_version
 from promising.snapshot import EventTable
 
 ITEMS = [Item("I0"), Item("I1", rule="NOFC"), Item("I2")]

@@ -15,6 +15,7 @@ from kernels.events import (
     dense_from_grouped,
     group_by_row,
     group_events,
+    group_ptr,
     lookahead_from_events,
 )
 from kernels.promise import atp_at, earliest_batch, earliest_bucket
@@ -194,6 +195,8 @@ def test_events_to_buckets_match_reference(ev: tuple) -> None:
     kinds_arr = np.asarray(kinds, dtype=np.int8)
     expected = naive.dense(rows, ref_buckets, quantities, kinds, masks, horizon)
     ptr, order = group_by_row(arr(rows), row_count)
+    assert ptr.tolist() == naive.group_ptr(rows, row_count)
+    assert group_ptr(arr(rows), row_count).tolist() == ptr.tolist()
     out = np.full((row_count, horizon), -7, dtype=np.int64)  # garbage: the kernel zeroes rows
     dense_from_grouped(
         ptr, buckets[order], arr(quantities)[order], kinds_arr[order], arr(masks), out

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernels.events import group_ptr
+from promising.item_locations import key_count, keys_of, split_keys
 from promising.model import GroupedEvents, SupplyModel
 
 LOOKUP_KEYS_MAX = 1 << 22
@@ -24,17 +26,16 @@ def _frozen(arr: np.ndarray) -> np.ndarray:
 
 
 def row_keys(model: SupplyModel) -> np.ndarray:
-    """int64 key (item × locations + location) of every row."""
-    width = max(len(model.locations.ids), 1)
-    return model.row_item.astype(np.int64) * width + model.row_location
+    """Item-location key of every row."""
+    return keys_of(model.row_item, model.row_location, len(model.locations.ids))
 
 
 def rows_of_keys(model: SupplyModel, keys: np.ndarray) -> np.ndarray:
     """Row of each item-location key, -1 where the model has none."""
     known = row_keys(model)
-    key_count = len(model.items.ids) * max(len(model.locations.ids), 1)
-    if key_count <= LOOKUP_KEYS_MAX:
-        row_of_key = np.full(key_count, -1, dtype=np.int64)
+    count = key_count(len(model.items.ids), len(model.locations.ids))
+    if count <= LOOKUP_KEYS_MAX:
+        row_of_key = np.full(count, -1, dtype=np.int64)
         row_of_key[known] = np.arange(known.shape[0], dtype=np.int64)
         return row_of_key[keys]
     if known.shape[0] == 0:
@@ -83,13 +84,13 @@ def plan_rows(model: SupplyModel, keys: np.ndarray) -> RowPlan:
             old, old, model.row_item, model.row_location, model.item_row_ptr, model.item_rows,
             model.row_index, fresh,
         )  # fmt: skip
-    width = max(len(model.locations.ids), 1)
-    row_item = np.concatenate([model.row_item, (fresh // width).astype(np.int32)])
-    row_location = np.concatenate([model.row_location, (fresh % width).astype(np.int32)])
-    all_keys = row_item.astype(np.int64) * width + row_location
+    location_count = len(model.locations.ids)
+    fresh_item, fresh_location = split_keys(fresh, location_count)
+    row_item = np.concatenate([model.row_item, fresh_item])
+    row_location = np.concatenate([model.row_location, fresh_location])
+    all_keys = keys_of(row_item, row_location, location_count)
     item_rows = np.argsort(all_keys, kind="stable").astype(np.int64)
-    item_row_ptr = np.zeros(len(model.items.ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_item, minlength=len(model.items.ids)), out=item_row_ptr[1:])
+    item_row_ptr = group_ptr(row_item, len(model.items.ids))
     row_index = dict(model.row_index)
     row_index.update(zip(fresh.tolist(), range(old, old + fresh.shape[0]), strict=True))
     return RowPlan(

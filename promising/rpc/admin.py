@@ -14,10 +14,11 @@ import grpc
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
 
-from promising.errors import FieldViolation, InvalidInput, SnapshotError
-from promising.refresh import RebaseSummary, Refresher, RefreshOutcome
+from promising.errors import FieldViolation, InvalidInput, NotReady, SnapshotError
+from promising.refresh.rebase import RebaseSummary
+from promising.refresh.refresher import Refresher, RefreshOutcome
 from promising.rpc import convert
-from promising.rpc.status import NotReady, abort
+from promising.rpc.status import abort
 from promising.v1 import admin_service_pb2 as pb
 
 ADMIN_SERVICE_NAME = "promising.v1.SupplyAdminService"

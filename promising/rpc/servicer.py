@@ -17,9 +17,10 @@ import grpc
 
 from promising.book import Answer, PromiseMode, PromiseOutcome, Reservations, ReservationState
 from promising.engine import Engine
+from promising.errors import NotReady
 from promising.pegging import explain
 from promising.rpc import convert, wire
-from promising.rpc.status import NotReady, abort
+from promising.rpc.status import abort
 from promising.rpc.stream import WRITE_TIMEOUT_SECONDS, promise_stream
 from promising.v1 import promising_service_pb2 as pb
 

@@ -22,18 +22,13 @@ from promising.errors import (
     InvalidInput,
     NotFound,
     Overloaded,
-    PromisingError,
+    Unavailable,
 )
-from promising.journal import JournalUnavailable
 
 log = logging.getLogger("promising.rpc")
 
 DETAILS_KEY = "grpc-status-details-bin"
 MESSAGE_SIZE_MAX = 1000
-
-
-class NotReady(PromisingError):
-    """The server is still loading its snapshot and journal, or shutting down."""
 
 
 _CODES: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
@@ -42,8 +37,7 @@ _CODES: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
     (DuplicateRequest, grpc.StatusCode.ALREADY_EXISTS),
     (Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED),
-    (JournalUnavailable, grpc.StatusCode.UNAVAILABLE),
-    (NotReady, grpc.StatusCode.UNAVAILABLE),
+    (Unavailable, grpc.StatusCode.UNAVAILABLE),
 )
 
 
