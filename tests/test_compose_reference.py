@@ -167,13 +167,11 @@ def _plans(world: ComposedWorld, lines: list[dict], promise) -> list[tuple]:
     plans = []
     for line, answer in zip(lines, promise.lines, strict=True):
         keys = [(s[0], s[1], s[5]) for s in world.sources(line, REGION)]
-        plans.append(
-            tuple(
-                (keys.index((f.item_id, f.location_id, str(f.source_type))), f.quantity,
-                 (f.ship_date - AS_OF).days)
-                for f in answer.fulfillments
-            )  # fmt: skip
-        )
+        shipped = []
+        for f in answer.fulfillments:
+            k = keys.index((f.item_id, f.location_id, str(f.source_type)))
+            shipped.append((k, f.quantity, (f.ship_date - AS_OF).days))
+        plans.append(tuple(shipped))
     return plans
 
 
