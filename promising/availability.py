@@ -78,13 +78,13 @@ def profile(
         rules.supply_mask[rule] == rules.supply_mask[item_rule]
         and rules.demand_mask[rule] == rules.demand_mask[item_rule]
     ):
-        supply, demand, held = model.supply[row], model.demand[row], reserved[row]
+        supply, demand, held = model.supply_row(row), model.demand_row(row), reserved[row]
     else:
         supply = np.empty(horizon, dtype=np.int64)
         demand = np.empty(horizon, dtype=np.int64)
-        s, d = model.supply_events, model.demand_events
-        bin_row(s.ptr, s.bucket, s.quantity, s.kind, row, int(rules.supply_mask[rule]), supply)
-        bin_row(d.ptr, d.bucket, d.quantity, d.kind, row, int(rules.demand_mask[rule]), demand)
+        (s, r), (d, _) = model.events_of(row, True), model.events_of(row, False)
+        bin_row(s.ptr, s.bucket, s.quantity, s.kind, r, int(rules.supply_mask[rule]), supply)
+        bin_row(d.ptr, d.bucket, d.quantity, d.kind, r, int(rules.demand_mask[rule]), demand)
         held = reserved[row]
     atp = np.empty(horizon, dtype=np.int64)
     atp_row(supply, demand, held, int(rules.consumption[rule]), bool(rules.accumulate[rule]), atp)

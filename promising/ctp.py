@@ -195,5 +195,10 @@ class CtpPlanner:
             return -1
         model = self.model
         return earliest_bucket(
-            model.supply[row], model.demand[row], overlay.reserved(row), 0, need, model.horizon_days
+            model.supply_row(row),
+            model.demand_row(row),
+            overlay.reserved(row),
+            0,
+            need,
+            model.horizon_days,
         )

@@ -13,6 +13,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
+
 from promising.allocation import class_atp_row
 from promising.availability import AvailabilityProfile, bucket_range, profile
 from promising.capable import Capable
@@ -20,7 +22,7 @@ from promising.errors import FieldViolation, InvalidInput
 from promising.ledger import Allocation, ReservationLedger
 from promising.model import SupplyModel
 from promising.promise import QUANTITY_MAX, LinePromise, LineRequest, OrderPromise
-from promising.sourcing import Held, Sourcing
+from promising.sourcing import Sourcing
 
 __all__ = ["QUANTITY_MAX", "Engine"]
 
@@ -99,20 +101,25 @@ class Engine:
             raise InvalidInput(
                 "an order needs at least one line", [FieldViolation("lines", "empty")]
             )
-        seen: set[str] = set()
-        for i, line in enumerate(lines):
-            if line.line_id in seen:
-                raise InvalidInput(
-                    f"duplicate line_id {line.line_id!r}",
-                    [FieldViolation(f"lines[{i}].line_id", "duplicate")],
-                )
-            seen.add(line.line_id)
-        return self.sourcing.promise(lines, ship_to_region, demand_class, self.held())
+        if len(lines) > 1:
+            seen: set[str] = set()
+            for i, line in enumerate(lines):
+                if line.line_id in seen:
+                    raise InvalidInput(
+                        f"duplicate line_id {line.line_id!r}",
+                        [FieldViolation(f"lines[{i}].line_id", "duplicate")],
+                    )
+                seen.add(line.line_id)
+        return self.sourcing.promise(lines, ship_to_region, demand_class, self)
 
-    def held(self) -> Held:
-        """What the reservations hold, as the promise pipeline reads it."""
-        capable = self.capable
-        return Held(self.ledger, capable.capacity.used, capable.suppliers.capacity.used)
+    # --- what the reservations hold (`promising.sourcing.Held`) ----------------------------
+    @property
+    def capacity_used(self) -> np.ndarray:
+        return self.capable.capacity.used
+
+    @property
+    def supplier_used(self) -> np.ndarray:
+        return self.capable.suppliers.capacity.used
 
     # --- reservations --------------------------------------------------------------------
     def reserve(self, promise: OrderPromise, keys: Sequence[str]) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 
@@ -60,6 +61,16 @@ class GroupedEvents:
     quantity: np.ndarray  # int64
     kind: np.ndarray  # int8
     demand_class: np.ndarray  # int16
+
+
+class RowValues(NamedTuple):
+    """One item-location row as a fork changed it (`promising.fork`): its counted buckets and
+    its events, as `GroupedEvents` of that one row (row 0)."""
+
+    supply: np.ndarray  # int64, (horizon_days,)
+    demand: np.ndarray
+    supply_events: GroupedEvents
+    demand_events: GroupedEvents
 
 
 @dataclass(frozen=True)
@@ -128,10 +139,31 @@ class SupplyModel:
     substitutes: SubstituteTable = field(default_factory=SubstituteTable.empty)
     delta_sequence: int = 0
     """Deltas applied on the snapshot (`promising.refresh`): with `snapshot_id`, the version."""
+    overlay: dict[int, RowValues] = field(default_factory=dict)
+    """Rows a fork has changed, by row (`promising.fork`): they shadow the matrices' rows.
+    Empty for a loaded model; read rows through `supply_row`/`demand_row`/`events_of`."""
 
     @property
     def row_count(self) -> int:
         return int(self.row_item.shape[0])
+
+    # --- rows (a fork's overlay first) ----------------------------------------------------
+    def supply_row(self, row: int) -> np.ndarray:
+        """Counted supply of one row per bucket (read only)."""
+        changed = self.overlay.get(row) if self.overlay else None
+        return self.supply[row] if changed is None else changed.supply
+
+    def demand_row(self, row: int) -> np.ndarray:
+        """Counted demand of one row per bucket (read only)."""
+        changed = self.overlay.get(row) if self.overlay else None
+        return self.demand[row] if changed is None else changed.demand
+
+    def events_of(self, row: int, supply: bool) -> tuple[GroupedEvents, int]:
+        """The grouped supply (or demand) events holding `row`, and its row in them."""
+        changed = self.overlay.get(row) if self.overlay else None
+        if changed is None:
+            return (self.supply_events if supply else self.demand_events), row
+        return (changed.supply_events if supply else changed.demand_events), 0
 
     # --- dates -------------------------------------------------------------------------
     def bucket_of(self, day: dt.date) -> int:

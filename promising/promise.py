@@ -70,9 +70,9 @@ class LinePromise(NamedTuple):
     supplier_draws: tuple[CapacityDraw, ...] = ()  # supplier capacity a SUPPLIER one holds
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPromise:
-    """The answer for a whole order, computed on one snapshot."""
+class OrderPromise(NamedTuple):
+    """The answer for a whole order, computed on one snapshot (a NamedTuple, like the line
+    answers: built on every quote)."""
 
     snapshot_id: str
     lines: tuple[LinePromise, ...]

@@ -585,6 +585,10 @@ class ComposedWorld(SourcingWorld):
                     out.append((item, location, transit, cost, position, "CTP"))
         return out
 
+    def classed(self, source: tuple) -> bool:
+        """True when the source's units are the order's class's allocation."""
+        return source[5] == "ATP" and bool(self.demand_class) and source[0] in self.allocation
+
     def curve(self, source: tuple, taken: list[int]) -> list[int]:
         """What the source's pool can ship on or before each day with `taken` reserved."""
         item, location, kind = source[0], source[1], source[5]
@@ -641,7 +645,7 @@ def composed_make_days(world: ComposedWorld, lines: list[dict], region: str) -> 
         for k in makers:
             item, location, transit = found[k][:3]
             first = max(_ship_day_on_time(world, location, line["requested"] - transit), 0)
-            made = ctp(plant, item, line["quantity"], first)
+            made = ctp(plant.copy(), item, line["quantity"], first)  # a failed plan holds nothing
             if made is None:
                 continue
             done, plant = made
@@ -670,6 +674,7 @@ def composed_objective(world: ComposedWorld, lines: list[dict], region: str, pla
     """(−lines on time, −units, days late, substitute units × position, units made or bought,
     shipments, cost) of an assignment, or None when it breaks a rule."""
     taken: dict[tuple, list[int]] = {}
+    classed: dict[tuple, tuple] = {}
     on_time = units = late = substituted = made = 0
     cost = 0.0
     pairs = set()
@@ -685,6 +690,12 @@ def composed_objective(world: ComposedWorld, lines: list[dict], region: str, pla
                     return None
                 if len(shipments) > 1:
                     return None
+            elif world.classed(source):
+                # A class's draws depend on when its units are taken, not in which order
+                # they were asked: checked once, with the order's whole take, below.
+                row = taken.setdefault((item, location, kind), [0] * world.horizon)
+                row[day] += quantity
+                classed[(item, location, kind)] = source
             else:
                 row = taken.setdefault((item, location, kind), [0] * world.horizon)
                 if world.curve(source, row)[day] < quantity:
@@ -706,6 +717,10 @@ def composed_objective(world: ComposedWorld, lines: list[dict], region: str, pla
     for members in sets.values():
         apart = any(len(where) != 1 for where in members) or len({w[0] for w in members}) > 1
         if len(members) > 1 and any(members) and apart:
+            return None
+    for key, source in classed.items():  # with all of it reserved, the class is not short
+        curve = world.curve(source, taken[key])
+        if any(curve[t] < 0 for t, units in enumerate(taken[key]) if units):
             return None
     return (-on_time, -units, late, substituted, made, len(pairs), round(cost, 6))
 

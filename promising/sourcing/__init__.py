@@ -22,10 +22,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Protocol
 
 import numpy as np
 
+from kernels.promise import earliest_row
 from kernels.sourcing import best_source
 from promising.ctp import CtpPlanner
 from promising.domain import Decision, SourceType
@@ -47,12 +48,18 @@ TIME_LIMIT_SECONDS = 2.0
 """Longest CP-SAT search for one order; past it, the best order found is the answer."""
 
 
-class Held(NamedTuple):
+class Held(Protocol):
     """What the engine's reservations hold, as the pipeline reads it."""
 
     ledger: ReservationLedger
-    capacity_used: np.ndarray  # (resources, horizon) milli, held by make plans
-    supplier_used: np.ndarray  # (suppliers, horizon) units, held by purchases
+
+    @property
+    def capacity_used(self) -> np.ndarray:
+        """(resources, horizon) milli, held by make plans."""
+
+    @property
+    def supplier_used(self) -> np.ndarray:
+        """(suppliers, horizon) units, held by purchases."""
 
 
 class Sourcing:
@@ -100,6 +107,18 @@ class Sourcing:
         """Promise the order against what `held` holds (nothing changes)."""
         model = self.model
         sourced = resolve(model, self.book, lines, region or "")
+        if len(sourced) == 1:  # most orders: one line, often from one stock source
+            line = sourced[0]
+            if (
+                line.sources.single
+                and not line.partial
+                and not self._classed(line, demand_class)
+                and not model.overlay
+            ):
+                decision = Decision.GREEDY if self.needed(lines, region) else Decision.LOCATION
+                shipped = self._earliest(line, line.sources.sources[0], held.ledger.reserved)
+                answer = line_promise(model, line, shipped, demand_class)
+                return OrderPromise(model.snapshot_id, (answer,), decision)
         pools = Pools(
             model, held.ledger, demand_class, held.capacity_used, held.supplier_used,
             self.suppliers,
@@ -156,6 +175,9 @@ class Sourcing:
         is on time — weighed against making it at each of its plants."""
         model = self.model
         sources = line.sources.sources
+        if line.sources.single and not line.partial and pools.computed_by_kernel(sources[0]):
+            shipped = self._earliest(line, sources[0], pools.ledger.reserved)
+            return line_promise(model, line, shipped, demand_class)
         best: tuple | None = None
         shipment: Shipment | None = None
         if line.sources.table.shape[0]:
@@ -195,6 +217,31 @@ class Sourcing:
             )
             shipment = shipment._replace(supplier_draws=draws)
         return line_promise(model, line, () if shipment is None else (shipment,), demand_class)
+
+    def _classed(self, line: SourcedLine, demand_class: str) -> bool:
+        """True when the order's class is promised by allocation for the line's item."""
+        return bool(demand_class and self.model.allocation.for_item(line.item))
+
+    def _earliest(
+        self, line: SourcedLine, source: Source, reserved: np.ndarray
+    ) -> tuple[Shipment, ...]:
+        """`best_source` for one stock source that works every day, by the plain search: the
+        earliest bucket from the on-time ship day on whose ATP holds the line (LOOKAHEAD ATP
+        never decreases, so shipping just in time is the on-time day when it holds)."""
+        model = self.model
+        start = max(line.requested - source.transit_days, 0)
+        limit = source.limit
+        if start >= limit:
+            return (Shipment(0, start, line.quantity),) if start < model.horizon_days else ()
+        bucket = -1
+        if source.row >= 0:
+            bucket = earliest_row(
+                model.supply, model.demand, reserved, source.row, start,
+                line.quantity, limit,
+            )  # fmt: skip
+        if bucket < 0 and limit < model.horizon_days:
+            bucket = limit  # beyond the limit, anything ships
+        return () if bucket < 0 else (Shipment(0, bucket, line.quantity),)
 
 
 def _service(line: SourcedLine, source: Source, bucket: int, units: int) -> tuple:

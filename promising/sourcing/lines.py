@@ -31,7 +31,7 @@ def resolve(
 ) -> list[SourcedLine]:
     """Check each line (unknown ids, quantity, date) and find its sources."""
     set_numbers: dict[str, int] = {}
-    if any(line.ship_set_id for line in lines):
+    if len(lines) > 1 and any(line.ship_set_id for line in lines):
         sizes = Counter(line.ship_set_id for line in lines if line.ship_set_id)
         set_numbers = {name: n for n, name in enumerate(sorted(sizes)) if sizes[name] > 1}
     out = []
@@ -76,20 +76,13 @@ def resolve(
                 "name ship_from_location_id",
                 [FieldViolation(f"lines[{i}].ship_from_location_id", "required for this item")],
             )
-        ship_set = set_numbers.get(line.ship_set_id, -1)
-        out.append(
+        split = line.allow_split and not line.ship_set_id
+        out.append(  # positional: this runs on every quote
             SourcedLine(
-                index=i,
-                request=line,
-                item=item,
-                quantity=line.quantity,
-                requested=requested,
-                sources=sources,
-                split=line.allow_split and not line.ship_set_id,
-                partial=line.allow_partial,
-                ship_set=ship_set,
+                i, line, item, line.quantity, requested, sources, split, line.allow_partial,
+                set_numbers.get(line.ship_set_id, -1),
             )
-        )
+        )  # fmt: skip
     return out
 
 

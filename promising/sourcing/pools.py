@@ -64,7 +64,8 @@ class Pools:
         """True when `best_source` can compute the source's curve from the model's matrices."""
         row = source.row
         return source.kind is SourceType.ATP and (
-            row < 0 or (row not in self.pending and not self.classed(row))
+            row < 0
+            or (row not in self.pending and not self.classed(row) and row not in self.model.overlay)
         )
 
     def curve(self, source: Source) -> np.ndarray:
@@ -98,7 +99,7 @@ class Pools:
             )
             assert atp is not None, "classed() said the item has allocation rules"
             return atp
-        net = model.supply[row] - model.demand[row] - self.reserved_row(row)
+        net = model.supply_row(row) - model.demand_row(row) - self.reserved_row(row)
         cumulative = np.cumsum(net)
         return np.minimum.accumulate(cumulative[::-1])[::-1]
 

@@ -63,6 +63,8 @@ class LineSources(NamedTuple):
 
     sources: tuple[Source, ...]
     table: np.ndarray  # int64, (sources, SOURCE_FIELDS); SOURCE_ATP is -1 (filled per order)
+    single: bool = False
+    """One stock source that works every day: the earliest-date search decides it alone."""
 
 
 def _nan_to_zero(value: float) -> float:
@@ -136,7 +138,8 @@ class SourceBook:
             [(*c, -1, s.made) for c, s in zip(columns, ordered, strict=True)], dtype=np.int64
         ).reshape(len(ordered), SOURCE_FIELDS)
         table.flags.writeable = False
-        return LineSources(tuple(sources), table)
+        single = len(sources) == 1 and sources[0].kind is SourceType.ATP
+        return LineSources(tuple(sources), table, single and sources[0].calendar < 0)
 
     def _calendar(self, location: int) -> int:
         return -1 if location < 0 else int(self.model.locations.calendar[location])
