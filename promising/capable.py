@@ -1,5 +1,5 @@
 """What the engine can promise beyond plain ATP: allocation by demand class, making the item
-(CTP) and buying it from a supplier — and the capacity those promises hold.
+(CTP) and buying it from a supplier; the capacity those promises hold is in the ledger.
 
 `Capable` belongs to one `Engine` and, like its ledger, is changed only by the writer. For a
 line at one location the engine asks, in order: the class's ATP instead of the plain ATP
@@ -17,7 +17,7 @@ import numpy as np
 from promising.allocation import class_atp_row
 from promising.ctp import CtpPlanner
 from promising.ledger import Allocation, ReservationLedger
-from promising.manufacturing import CapacityDraw, CapacityLedger
+from promising.manufacturing import CapacityDraw
 from promising.model import SupplyModel
 from promising.suppliers import SupplierPlanner
 
@@ -47,15 +47,13 @@ class OrderScratch:
 
 
 class Capable:
-    """Allocation, CTP and supplier sourcing for one engine, with their capacity ledgers."""
+    """Allocation, CTP and supplier sourcing for one engine, reading its ledger."""
 
     def __init__(self, model: SupplyModel, ledger: ReservationLedger) -> None:
         self.model = model
         self.ledger = ledger
-        horizon = model.horizon_days
-        self.capacity = CapacityLedger(len(model.manufacturing.resource_ids), horizon)
-        self.ctp = CtpPlanner(model, ledger, model.manufacturing, self.capacity)
-        self.suppliers = SupplierPlanner(model.suppliers, horizon)
+        self.ctp = CtpPlanner(model, ledger, model.manufacturing)
+        self.suppliers = SupplierPlanner(model.suppliers, ledger)
         manufacturing = model.manufacturing
         # The model never changes, so whether anything beyond plain ATP applies is fixed.
         self.active = bool(
@@ -87,7 +85,7 @@ class Capable:
         return int(start + hits[0]) if hits.shape[0] else -1
 
     def scratch(self) -> OrderScratch:
-        return OrderScratch(self.capacity.used.copy(), self.suppliers.capacity.used.copy())
+        return OrderScratch(self.ledger.capacity_used.copy(), self.ledger.supplier_used.copy())
 
     def better(
         self,
@@ -123,18 +121,3 @@ class Capable:
                     SUPPLIER, bought.location, bought.done, (), (), bought.draws, bought.cost
                 )
         return best
-
-    # --- reserving (writer thread only) ------------------------------------------------------
-    def hold(
-        self, key: str, capacity: tuple[CapacityDraw, ...], supplier: tuple[CapacityDraw, ...]
-    ) -> None:
-        if capacity:
-            self.capacity.add(key, capacity)
-        if supplier:
-            self.suppliers.capacity.add(key, supplier)
-
-    def free(self, key: str) -> None:
-        if key in self.capacity:
-            self.capacity.remove(key)
-        if key in self.suppliers.capacity:
-            self.suppliers.capacity.remove(key)

@@ -1,6 +1,7 @@
 """The engine: availability profiles, promising lines and orders, reserving and releasing.
 
-An `Engine` pairs a read-only `SupplyModel` with the mutable `ReservationLedger`. Quotes read
+An `Engine` pairs a read-only `SupplyModel` with the mutable `ReservationLedger` (units,
+plant and supplier capacity, by class: one value per reserved line). Quotes read
 both without locks; only one thread at a time may call `reserve`/`release` (the server's
 writer). Promising at one location follows DESIGN section 3: the earliest bucket
 t >= requested with LOOKAHEAD ATP[t] >= quantity, over the item's counted types.
@@ -21,7 +22,7 @@ from promising.availability import AvailabilityProfile, bucket_range, profile
 from promising.capable import Alternative, Capable, OrderScratch
 from promising.domain import LineStatus, PromisingMode
 from promising.errors import FieldViolation, InvalidInput
-from promising.ledger import Allocation, ReservationLedger
+from promising.ledger import Allocation, Reservation, ReservationLedger
 from promising.model import SupplyModel
 from promising.promise import QUANTITY_MAX, Fulfillment, LinePromise, LineRequest, OrderPromise
 from promising.sourcing import Sourcing
@@ -34,8 +35,8 @@ class Engine:
 
     def __init__(self, model: SupplyModel, ledger: ReservationLedger | None = None) -> None:
         self.model = model
-        self.ledger = ledger or ReservationLedger(model.row_count, model.horizon_days)
-        if self.ledger.reserved.shape != (model.row_count, model.horizon_days):
+        self.ledger = ReservationLedger.for_model(model) if ledger is None else ledger
+        if not self.ledger.shaped_for(model):
             raise ValueError("ledger shape does not match the model")
         self.capable = Capable(model, self.ledger)
         self.sourcing = Sourcing(model)
@@ -141,22 +142,23 @@ class Engine:
 
     # --- reservations --------------------------------------------------------------------
     def reserve(self, promise: OrderPromise, keys: Sequence[str]) -> None:
-        """Record each line's allocations under its key, all or none (writer thread only)."""
+        """Record each line's reservation under its key, all or none (writer thread only)."""
         if len(keys) != len(promise.lines):
             raise ValueError("one key per line")
         if promise.snapshot_id != self.model.snapshot_id:
             raise InvalidInput("the promise was computed on another snapshot")
-        for key in keys:
-            if key in self.ledger:
-                raise InvalidInput(f"reservation {key!r} exists already")
-        for key, line in zip(keys, promise.lines, strict=True):
-            self.ledger.add(key, line.allocations, line.demand_class or None)
-            self.capable.hold(key, line.capacity, line.supplier_draws)
+        entries = {key: line.reservation for key, line in zip(keys, promise.lines, strict=True)}
+        if len(entries) != len(keys):
+            raise InvalidInput("a key is given to two lines")
+        self.ledger.add_many(entries)
 
-    def release(self, key: str) -> tuple[Allocation, ...]:
+    def release(self, key: str) -> Reservation:
         """Free one reservation at once (writer thread only)."""
-        self.capable.free(key)
         return self.ledger.remove(key)
+
+    def release_many(self, keys: Sequence[str]) -> dict[str, Reservation]:
+        """Free several reservations at once, all or none (writer thread only)."""
+        return self.ledger.remove_many(keys)
 
     # --- one line ------------------------------------------------------------------------
     def _promise(

@@ -175,6 +175,31 @@ class SupplyModel:
         return self.row_index.get(item * len(self.locations.ids) + location, -1)
 
 
+LOOKUP_KEYS_MAX = 1 << 22
+"""Largest items × locations looked up through a dense table (32 MiB); beyond, a sort."""
+
+
+def row_keys(model: SupplyModel) -> np.ndarray:
+    """int64 key (item × locations + location) of every row."""
+    width = max(len(model.locations.ids), 1)
+    return model.row_item.astype(np.int64) * width + model.row_location
+
+
+def rows_of_keys(model: SupplyModel, keys: np.ndarray) -> np.ndarray:
+    """Row of each item-location key, -1 where the model has none."""
+    known = row_keys(model)
+    key_count = len(model.items.ids) * max(len(model.locations.ids), 1)
+    if key_count <= LOOKUP_KEYS_MAX:
+        row_of_key = np.full(key_count, -1, dtype=np.int64)
+        row_of_key[known] = np.arange(known.shape[0], dtype=np.int64)
+        return row_of_key[keys]
+    if known.shape[0] == 0:
+        return np.full(keys.shape[0], -1, dtype=np.int64)
+    order = np.argsort(known)
+    at = np.minimum(np.searchsorted(known[order], keys), known.shape[0] - 1)
+    return np.where(known[order[at]] == keys, order[at], -1)
+
+
 PRESENCE_KEYS_MAX = 1 << 25
 """Largest items × locations for the presence table (8 bytes a key: 256 MiB at most)."""
 

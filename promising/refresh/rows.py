@@ -12,36 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from promising.model import GroupedEvents, SupplyModel
-
-LOOKUP_KEYS_MAX = 1 << 22
-"""Largest items × locations looked up through a dense table (32 MiB); beyond, a sort."""
+from promising.model import GroupedEvents, SupplyModel, rows_of_keys
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
     arr.flags.writeable = False
     return arr
-
-
-def row_keys(model: SupplyModel) -> np.ndarray:
-    """int64 key (item × locations + location) of every row."""
-    width = max(len(model.locations.ids), 1)
-    return model.row_item.astype(np.int64) * width + model.row_location
-
-
-def rows_of_keys(model: SupplyModel, keys: np.ndarray) -> np.ndarray:
-    """Row of each item-location key, -1 where the model has none."""
-    known = row_keys(model)
-    key_count = len(model.items.ids) * max(len(model.locations.ids), 1)
-    if key_count <= LOOKUP_KEYS_MAX:
-        row_of_key = np.full(key_count, -1, dtype=np.int64)
-        row_of_key[known] = np.arange(known.shape[0], dtype=np.int64)
-        return row_of_key[keys]
-    if known.shape[0] == 0:
-        return np.full(keys.shape[0], -1, dtype=np.int64)
-    order = np.argsort(known)
-    at = np.minimum(np.searchsorted(known[order], keys), known.shape[0] - 1)
-    return np.where(known[order[at]] == keys, order[at], -1)
 
 
 @dataclass(frozen=True)
