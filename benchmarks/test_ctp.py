@@ -14,7 +14,7 @@ from kernels.promise import earliest_row
 from promising.ctp import CtpPlanner
 from promising.domain import ALL_SUPPLY_MASK, DEFAULT_DEMAND_MASK
 from promising.ledger import ReservationLedger
-from promising.manufacturing import MILLI, CapacityLedger, Component, Manufacturing, Operation
+from promising.manufacturing import MILLI, Component, Manufacturing, Operation
 from promising.model import build_model
 from promising.snapshot import (
     CalendarTable,
@@ -91,7 +91,7 @@ def _planner() -> CtpPlanner:
         resource_ids=("R0", "R1"),
         capacity_milli=np.full((2, DAYS), 40 * MILLI, dtype=np.int64),
     )
-    return CtpPlanner(model, ReservationLedger(model.row_count, DAYS), mfg, CapacityLedger(2, DAYS))
+    return CtpPlanner(model, ReservationLedger(model.row_count, DAYS, 2), mfg)
 
 
 def test_ctp_three_levels_twenty_components(benchmark) -> None:

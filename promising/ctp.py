@@ -22,7 +22,7 @@ import numpy as np
 from kernels.ctp import earliest_capacity, take_capacity, window
 from kernels.promise import earliest_bucket
 from promising.ledger import Allocation, ReservationLedger
-from promising.manufacturing import CapacityDraw, CapacityLedger, Manufacturing
+from promising.manufacturing import CapacityDraw, Manufacturing
 from promising.model import SupplyModel
 
 MAX_LEVELS = 12
@@ -83,19 +83,14 @@ class _Overlay:
 
 
 class CtpPlanner:
-    """Plans make orders against a model, its reservations and reserved capacity."""
+    """Plans make orders against a model and its reservations (units and capacity)."""
 
     def __init__(
-        self,
-        model: SupplyModel,
-        ledger: ReservationLedger,
-        manufacturing: Manufacturing,
-        capacity: CapacityLedger,
+        self, model: SupplyModel, ledger: ReservationLedger, manufacturing: Manufacturing
     ) -> None:
         self.model = model
         self.ledger = ledger
         self.manufacturing = manufacturing
-        self.capacity = capacity
 
     def plan(
         self,
@@ -112,7 +107,7 @@ class CtpPlanner:
         order's earlier lines already hold some (nothing of them is changed)."""
         if not self.manufacturing.can_make(item, location):
             return None
-        overlay = _Overlay(self.ledger, self.capacity.used if used is None else used)
+        overlay = _Overlay(self.ledger, self.ledger.capacity_used if used is None else used)
         if rows:
             overlay.rows = {row: values.copy() for row, values in rows.items()}
         return self._plan(item, location, quantity, first_done, overlay, 0)

@@ -13,13 +13,11 @@ import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 
-import numpy as np
-
 from promising.allocation import class_atp_row
 from promising.availability import AvailabilityProfile, bucket_range, profile
 from promising.capable import Capable
 from promising.errors import FieldViolation, InvalidInput
-from promising.ledger import Allocation, ReservationLedger
+from promising.ledger import Reservation, ReservationLedger
 from promising.model import SupplyModel
 from promising.promise import QUANTITY_MAX, LinePromise, LineRequest, OrderPromise
 from promising.sourcing import Sourcing
@@ -32,8 +30,8 @@ class Engine:
 
     def __init__(self, model: SupplyModel, ledger: ReservationLedger | None = None) -> None:
         self.model = model
-        self.ledger = ledger or ReservationLedger(model.row_count, model.horizon_days)
-        if self.ledger.reserved.shape != (model.row_count, model.horizon_days):
+        self.ledger = ReservationLedger.for_model(model) if ledger is None else ledger
+        if not self.ledger.shaped_for(model):
             raise ValueError("ledger shape does not match the model")
         self.capable = Capable(model, self.ledger)
         self.sourcing = Sourcing(model, self.capable.ctp)
@@ -110,32 +108,24 @@ class Engine:
                         [FieldViolation(f"lines[{i}].line_id", "duplicate")],
                     )
                 seen.add(line.line_id)
-        return self.sourcing.promise(lines, ship_to_region, demand_class, self)
-
-    # --- what the reservations hold (`promising.sourcing.Held`) ----------------------------
-    @property
-    def capacity_used(self) -> np.ndarray:
-        return self.capable.capacity.used
-
-    @property
-    def supplier_used(self) -> np.ndarray:
-        return self.capable.suppliers.capacity.used
+        return self.sourcing.promise(lines, ship_to_region, demand_class, self.ledger)
 
     # --- reservations --------------------------------------------------------------------
     def reserve(self, promise: OrderPromise, keys: Sequence[str]) -> None:
-        """Record each line's allocations under its key, all or none (writer thread only)."""
+        """Record each line's reservation under its key, all or none (writer thread only)."""
         if len(keys) != len(promise.lines):
             raise ValueError("one key per line")
         if promise.snapshot_id != self.model.snapshot_id:
             raise InvalidInput("the promise was computed on another snapshot")
-        for key in keys:
-            if key in self.ledger:
-                raise InvalidInput(f"reservation {key!r} exists already")
-        for key, line in zip(keys, promise.lines, strict=True):
-            self.ledger.add(key, line.allocations, line.demand_class or None)
-            self.capable.hold(key, line.capacity, line.supplier_draws)
+        entries = {key: line.reservation for key, line in zip(keys, promise.lines, strict=True)}
+        if len(entries) != len(keys):
+            raise InvalidInput("a key is given to two lines")
+        self.ledger.add_many(entries)
 
-    def release(self, key: str) -> tuple[Allocation, ...]:
+    def release(self, key: str) -> Reservation:
         """Free one reservation at once (writer thread only)."""
-        self.capable.free(key)
         return self.ledger.remove(key)
+
+    def release_many(self, keys: Sequence[str]) -> dict[str, Reservation]:
+        """Free several reservations at once, all or none (writer thread only)."""
+        return self.ledger.remove_many(keys)

@@ -1,21 +1,43 @@
-"""The engine's own reservations: ledger entries, and the R[t] matrix they add up to.
+"""The engine's reservations: one value per reserved line, one ledger holding them all.
 
-Every reservation is an entry (a key and its allocations), never a counter that drifts: the
-`reserved` matrix is always the sum of the live entries, which `recompute()` can prove.
-Only one thread (the writer) mutates a ledger; readers may see a reservation half-added to
-`reserved` while it is being written, which can make a concurrent quote more cautious, never
-oversell, because every reservation is checked inside the writer.
+A `Reservation` is everything one line takes (TigerBeetle's one transfer type): units by
+item-location row and day (`Allocation`s), plant resource capacity (thousandths) and
+supplier capacity (units) by day, and the demand class it was promised for. The ledger holds
+every reservation by key, and the sums derived from them:
+
+- `reserved` (rows × horizon): units, the R[t] of DESIGN §3;
+- `class_reserved(row, class)`: the units of a row reserved for one demand class;
+- `capacity_used` (resources × horizon, milli) and `supplier_used` (suppliers × horizon).
+
+A sum is never a counter that drifts: `audit()` rebuilds each one from the reservations.
+Adding and removing are all or nothing: every reservation is checked first, then each sum
+changes in one step that completes or changes nothing (a numpy or kernel update on checked
+indices, a dict swapped in by one update), and a step that fails takes back the steps
+before it, in reverse order.
+
+Only one thread (the writer) changes a ledger. A reader may see a reservation applied to one
+sum and not yet to the next, which can make a concurrent quote more cautious (an add) or
+let it count units being released anyway (a remove), never oversell: every reservation is
+checked inside the writer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import NamedTuple
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from kernels.reserve import apply_reservations
 from promising.errors import InvalidInput, NotFound
+from promising.manufacturing import CapacityDraw, supplier_sources
+
+if TYPE_CHECKING:
+    from promising.model import SupplyModel
+
+SMALL_CELLS = 16
+"""Up to this many cells of one kind are applied by a Python loop, beyond by one kernel call
+(the kernel's argument unboxing costs more than a few scalar updates)."""
 
 
 class Allocation(NamedTuple):
@@ -26,17 +48,53 @@ class Allocation(NamedTuple):
     quantity: int
 
 
-class ReservationLedger:
-    """Reservations by key (an order line, a hold …) and their sum per (row, bucket)."""
+class Reservation(NamedTuple):
+    """Everything one reserved line takes, as one value."""
 
-    def __init__(self, row_count: int, horizon_days: int) -> None:
+    allocations: tuple[Allocation, ...] = ()
+    capacity: tuple[CapacityDraw, ...] = ()  # plant resources, thousandths (CTP)
+    supplier_draws: tuple[CapacityDraw, ...] = ()  # supplier index, units (SUPPLIER)
+    demand_class: str = ""
+
+
+Cell = tuple[int, int, int]
+"""(row or resource or supplier, bucket, amount)."""
+
+
+class ReservationLedger:
+    """Every reservation by key (an order line), and its sums."""
+
+    def __init__(
+        self, row_count: int, horizon_days: int, resource_count: int = 0, supplier_count: int = 0
+    ) -> None:
         self.reserved = np.zeros((row_count, horizon_days), dtype=np.int64)
-        self._entries: dict[str, tuple[Allocation, ...]] = {}
-        # Reservations made for a demand class, also summed per (row, class): allocation by
+        self.capacity_used = np.zeros((resource_count, horizon_days), dtype=np.int64)
+        self.supplier_used = np.zeros((supplier_count, horizon_days), dtype=np.int64)
+        self._entries: dict[str, Reservation] = {}
+        # Units reserved for a demand class, also summed per (row, class): allocation by
         # class needs them apart; most rows have none, so the map stays small.
-        self._entry_class: dict[str, str] = {}
         self._class_rows: dict[tuple[int, str], np.ndarray] = {}
 
+    @classmethod
+    def for_model(cls, model: SupplyModel) -> ReservationLedger:
+        """An empty ledger shaped for `model`'s rows, resources and suppliers."""
+        return cls(
+            model.row_count,
+            model.horizon_days,
+            len(model.manufacturing.resource_ids),
+            len(supplier_sources(model.suppliers)),
+        )
+
+    def shaped_for(self, model: SupplyModel) -> bool:
+        """True when the ledger is shaped for `model`."""
+        horizon = model.horizon_days
+        return (
+            self.reserved.shape == (model.row_count, horizon)
+            and self.capacity_used.shape == (len(model.manufacturing.resource_ids), horizon)
+            and self.supplier_used.shape == (len(supplier_sources(model.suppliers)), horizon)
+        )
+
+    # --- reading ---------------------------------------------------------------------------
     def __contains__(self, key: str) -> bool:
         return key in self._entries
 
@@ -46,83 +104,218 @@ class ReservationLedger:
     def keys(self) -> list[str]:
         return list(self._entries)
 
-    def get(self, key: str) -> tuple[Allocation, ...]:
+    def entries(self) -> dict[str, Reservation]:
+        """Every reservation, by key (a copy)."""
+        return dict(self._entries)
+
+    def get(self, key: str) -> Reservation:
         try:
             return self._entries[key]
         except KeyError:
             raise NotFound(f"no reservation {key!r}") from None
 
-    def add(
-        self, key: str, allocations: Iterable[Allocation], demand_class: str | None = None
-    ) -> None:
-        """Record a reservation (for `demand_class`, if any); the key must be new."""
-        if key in self._entries:
-            raise InvalidInput(f"reservation {key!r} exists already")
-        entry = tuple(allocations)
-        for a in entry:
-            if a.quantity <= 0:
-                raise InvalidInput(f"reservation {key!r}: quantity must be > 0, got {a.quantity}")
-        for a in entry:
-            self.reserved[a.row, a.bucket] += a.quantity
-        self._entries[key] = entry
-        if demand_class:
-            self._entry_class[key] = demand_class
-            self._add_class(entry, demand_class, 1)
-
-    def _add_class(self, entry: tuple[Allocation, ...], demand_class: str, sign: int) -> None:
-        for a in entry:
-            sums = self._class_rows.get((a.row, demand_class))
-            if sums is None:
-                sums = self._class_rows[(a.row, demand_class)] = np.zeros_like(self.reserved[0])
-            sums[a.bucket] += sign * a.quantity
-
     def class_reserved(self, row: int, demand_class: str) -> np.ndarray | None:
         """What reservations for `demand_class` hold at `row` per bucket (None: nothing)."""
         return self._class_rows.get((row, demand_class))
 
-    def demand_class_of(self, key: str) -> str | None:
-        return self._entry_class.get(key)
+    # --- changing (writer thread only) -----------------------------------------------------
+    def add(self, key: str, reservation: Reservation) -> None:
+        """Record one reservation; the key must be new."""
+        self.add_many({key: reservation})
 
-    def add_many(
-        self,
-        entries: dict[str, tuple[Allocation, ...]],
-        demand_classes: dict[str, str] | None = None,
-    ) -> None:
-        """Record many reservations at once (journal replay): one kernel pass over R[t].
+    def add_many(self, entries: Mapping[str, Reservation]) -> None:
+        """Record several reservations, all or none; every key must be new."""
+        index = self._entries
+        for key in entries:
+            if key in index:
+                raise InvalidInput(f"reservation {key!r} exists already")
+        cells = _Cells.of(entries.values())
+        cells.check(self)
+        self._change(dict(entries), cells, 1)
 
-        `demand_classes` names the class of the entries made for one."""
-        clash = next((key for key in entries if key in self._entries), None)
-        if clash is not None:
-            raise InvalidInput(f"reservation {clash!r} exists already")
-        flat = [a for entry in entries.values() for a in entry]
-        if any(a.quantity <= 0 for a in flat):
-            raise InvalidInput("every reserved quantity must be > 0")
-        if flat:
-            table = np.array(flat, dtype=np.int64)  # (allocations, 3): row, bucket, quantity
-            rows, buckets, quantities = (np.ascontiguousarray(table[:, k]) for k in range(3))
-            apply_reservations(self.reserved, rows, buckets, quantities, 1)
-        self._entries.update(entries)
-        for key, demand_class in (demand_classes or {}).items():
-            if demand_class and key in entries:
-                self._entry_class[key] = demand_class
-                self._add_class(entries[key], demand_class, 1)
+    def remove(self, key: str) -> Reservation:
+        """Free one reservation at once and return it."""
+        return self.remove_many([key])[key]
 
-    def remove(self, key: str) -> tuple[Allocation, ...]:
-        """Free a reservation at once and return what it held."""
-        entry = self._entries.pop(key, None)
-        if entry is None:
-            raise NotFound(f"no reservation {key!r}")
-        for a in entry:
-            self.reserved[a.row, a.bucket] -= a.quantity
-        demand_class = self._entry_class.pop(key, None)
-        if demand_class:
-            self._add_class(entry, demand_class, -1)
-        return entry
+    def remove_many(self, keys: Iterable[str]) -> dict[str, Reservation]:
+        """Free several reservations at once, all or none, and return them by key."""
+        index = self._entries
+        entries: dict[str, Reservation] = {}
+        for key in keys:
+            entry = index.get(key)
+            if entry is None:
+                raise NotFound(f"no reservation {key!r}")
+            entries[key] = entry
+        self._change(entries, _Cells.of(entries.values()), -1)
+        return entries
 
-    def recompute(self) -> np.ndarray:
-        """R[t] rebuilt from the entries alone (for audits and tests)."""
-        total = np.zeros_like(self.reserved)
-        for entry in self._entries.values():
-            for a in entry:
-                total[a.row, a.bucket] += a.quantity
-        return total
+    def _change(self, entries: dict[str, Reservation], cells: _Cells, sign: int) -> None:
+        """Apply (sign +1) or take back (-1) checked reservations, one step at a time: units,
+        capacity, supplier capacity, class sums, the index. If a step fails, the steps
+        before it are undone in reverse order."""
+        classes = self._class_sums(entries.values(), sign)
+        sums = (
+            (self.reserved, cells.units),
+            (self.capacity_used, cells.capacity),
+            (self.supplier_used, cells.supplier),
+        )
+        done = 0
+        previous: dict[tuple[int, str], np.ndarray | None] = {}
+        try:
+            for matrix, kind in sums:
+                if kind:
+                    _add_cells(matrix, kind, sign)
+                done += 1
+            if classes:
+                previous = self._swap_classes(classes)
+            done += 1
+            self._index(entries, sign)
+        except BaseException:
+            if done > 3:
+                self._swap_classes(previous)
+            for matrix, kind in reversed(sums[: min(done, 3)]):
+                if kind:
+                    _add_cells(matrix, kind, -sign)
+            raise
+
+    def _class_sums(
+        self, reservations: Iterable[Reservation], sign: int
+    ) -> dict[tuple[int, str], np.ndarray | None]:
+        """The per-(row, class) sums the change leads to, built aside."""
+        sums = self._class_rows
+        fresh: dict[tuple[int, str], np.ndarray | None] = {}
+        for reservation in reservations:
+            if not reservation.demand_class:
+                continue
+            for a in reservation.allocations:
+                key = (a.row, reservation.demand_class)
+                row = fresh.get(key)
+                if row is None:
+                    old = sums.get(key)
+                    row = fresh[key] = (
+                        np.zeros(self.reserved.shape[1], dtype=np.int64)
+                        if old is None
+                        else old.copy()
+                    )
+                row[a.bucket] += sign * a.quantity
+        return fresh
+
+    def _swap_classes(
+        self, rows: dict[tuple[int, str], np.ndarray | None]
+    ) -> dict[tuple[int, str], np.ndarray | None]:
+        """Put `rows` in (None: remove the key) and return what they replace."""
+        sums = self._class_rows
+        before = {key: sums.get(key) for key in rows}
+        sums.update({key: row for key, row in rows.items() if row is not None})
+        for key in [key for key, row in rows.items() if row is None]:
+            del sums[key]
+        return before
+
+    def _index(self, entries: dict[str, Reservation], sign: int) -> None:
+        if sign > 0:
+            self._entries.update(entries)
+        else:
+            for key in entries:
+                del self._entries[key]
+
+    # --- audits ----------------------------------------------------------------------------
+    def audit(self) -> None:
+        """Assert that every sum equals the sum of the reservations (tests, audits)."""
+        again = ReservationLedger(
+            self.reserved.shape[0],
+            self.reserved.shape[1],
+            self.capacity_used.shape[0],
+            self.supplier_used.shape[0],
+        )
+        for key, reservation in self._entries.items():
+            again._entries[key] = reservation
+            for a in reservation.allocations:
+                again.reserved[a.row, a.bucket] += a.quantity
+                if reservation.demand_class:
+                    key_class = (a.row, reservation.demand_class)
+                    row = again._class_rows.setdefault(
+                        key_class, np.zeros(self.reserved.shape[1], dtype=np.int64)
+                    )
+                    row[a.bucket] += a.quantity
+            for d in reservation.capacity:
+                again.capacity_used[d.resource, d.bucket] += d.milli
+            for d in reservation.supplier_draws:
+                again.supplier_used[d.resource, d.bucket] += d.milli
+        assert np.array_equal(self.reserved, again.reserved), "reserved drifted"
+        assert np.array_equal(self.capacity_used, again.capacity_used), "capacity drifted"
+        assert np.array_equal(self.supplier_used, again.supplier_used), "supplier drifted"
+        for key, row in self._class_rows.items():
+            expected = again._class_rows.get(key)
+            if expected is None:
+                assert not row.any(), f"class sum {key} drifted"
+            else:
+                assert np.array_equal(row, expected), f"class sum {key} drifted"
+        assert again._class_rows.keys() <= self._class_rows.keys(), "class sum missing"
+
+
+class _Cells(NamedTuple):
+    """The cells of some reservations, by kind."""
+
+    units: Sequence[Cell]
+    capacity: Sequence[Cell]
+    supplier: Sequence[Cell]
+
+    @staticmethod
+    def of(reservations: Collection[Reservation]) -> _Cells:
+        if len(reservations) == 1:  # the common case: one line, its tuples as they are
+            (r,) = reservations
+            return _Cells(r.allocations, r.capacity, r.supplier_draws)
+        units: list[Cell] = []
+        capacity: list[Cell] = []
+        supplier: list[Cell] = []
+        for r in reservations:
+            units.extend(r.allocations)
+            capacity.extend(r.capacity)
+            supplier.extend(r.supplier_draws)
+        return _Cells(units, capacity, supplier)
+
+    def check(self, ledger: ReservationLedger) -> None:
+        """Refuse a cell outside the ledger's shape or an amount that is not > 0."""
+        if self.units:
+            _check_cells("allocation", self.units, ledger.reserved)
+        if self.capacity:
+            _check_cells("capacity draw", self.capacity, ledger.capacity_used)
+        if self.supplier:
+            _check_cells("supplier draw", self.supplier, ledger.supplier_used)
+
+
+def _check_cells(what: str, cells: Sequence[Cell], sums: np.ndarray) -> None:
+    places, horizon = sums.shape
+    if len(cells) <= SMALL_CELLS:
+        for cell in cells:
+            place, bucket, amount = cell
+            if not (0 <= place < places and 0 <= bucket < horizon and amount > 0):
+                break
+        else:
+            return
+    else:
+        table = np.array(cells, dtype=np.int64)
+        bad = (
+            (table[:, 0] < 0)
+            | (table[:, 0] >= places)
+            | (table[:, 1] < 0)
+            | (table[:, 1] >= horizon)
+            | (table[:, 2] <= 0)
+        )
+        if not bad.any():
+            return
+        cell = cells[int(np.argmax(bad))]
+    raise InvalidInput(
+        f"{what} {tuple(cell)}: outside the ledger {sums.shape} or a quantity that is not > 0"
+    )
+
+
+def _add_cells(sums: np.ndarray, cells: Sequence[Cell], sign: int) -> None:
+    """sums[place, bucket] += sign × amount for every (checked) cell."""
+    if len(cells) <= SMALL_CELLS:
+        for place, bucket, amount in cells:
+            sums[place, bucket] += sign * amount
+        return
+    table = np.array(cells, dtype=np.int64)
+    places, buckets, amounts = (np.ascontiguousarray(table[:, k]) for k in range(3))
+    apply_reservations(sums, places, buckets, amounts, sign)

@@ -1,4 +1,6 @@
-"""What can be made: bills of material, routings, resource capacity, and capacity reserved.
+"""What can be made or bought: bills of material, routings, resource capacity, suppliers.
+
+What CTP and SUPPLIER promises hold of that capacity is in the reservation ledger.
 
 Ids are dense indices of the model (items, locations); capacity and usage are int64
 thousandths of the snapshot's decimal units, so capacity arithmetic is exact.
@@ -6,13 +8,10 @@ thousandths of the snapshot's decimal units, so capacity arithmetic is exact.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
-
-from promising.errors import InvalidInput, NotFound
 
 MILLI = 1000
 """Capacity and usage are stored in thousandths."""
@@ -63,32 +62,9 @@ class Manufacturing:
         return (item, location) in self.components or (item, location) in self.routings
 
 
-class CapacityLedger:
-    """Capacity reserved by CTP promises, by key, and its sum per (resource, bucket)."""
-
-    def __init__(self, resources: int, horizon_days: int) -> None:
-        self.used = np.zeros((resources, horizon_days), dtype=np.int64)
-        self._entries: dict[str, tuple[CapacityDraw, ...]] = {}
-
-    def __contains__(self, key: str) -> bool:
-        return key in self._entries
-
-    def entries(self) -> dict[str, tuple[CapacityDraw, ...]]:
-        """Every hold, by key (a copy)."""
-        return dict(self._entries)
-
-    def add(self, key: str, draws: Iterable[CapacityDraw]) -> None:
-        if key in self._entries:
-            raise InvalidInput(f"capacity reservation {key!r} exists already")
-        entry = tuple(draws)
-        for d in entry:
-            self.used[d.resource, d.bucket] += d.milli
-        self._entries[key] = entry
-
-    def remove(self, key: str) -> tuple[CapacityDraw, ...]:
-        entry = self._entries.pop(key, None)
-        if entry is None:
-            raise NotFound(f"no capacity reservation {key!r}")
-        for d in entry:
-            self.used[d.resource, d.bucket] -= d.milli
-        return entry
+def supplier_sources(
+    suppliers: dict[int, tuple[Supplier, ...]],
+) -> list[tuple[int, Supplier]]:
+    """Every (item, supplier) in the order that numbers them: a supplier's capacity is at
+    this position in the ledger's `supplier_used` and in its reservations' draws."""
+    return [(item, s) for item, options in sorted(suppliers.items()) for s in options]

@@ -208,6 +208,30 @@ class SupplyModel:
         return self.row_index.get(key_of(item, location, len(self.locations.ids)), -1)
 
 
+LOOKUP_KEYS_MAX = 1 << 22
+"""Largest items × locations looked up through a dense table (32 MiB); beyond, a sort."""
+
+
+def row_keys(model: SupplyModel) -> np.ndarray:
+    """Item-location key (`promising.item_locations`) of every row."""
+    return keys_of(model.row_item, model.row_location, len(model.locations.ids))
+
+
+def rows_of_keys(model: SupplyModel, keys: np.ndarray) -> np.ndarray:
+    """Row of each item-location key, -1 where the model has none."""
+    known = row_keys(model)
+    count = key_count(len(model.items.ids), len(model.locations.ids))
+    if count <= LOOKUP_KEYS_MAX:
+        row_of_key = np.full(count, -1, dtype=np.int64)
+        row_of_key[known] = np.arange(known.shape[0], dtype=np.int64)
+        return row_of_key[keys]
+    if known.shape[0] == 0:
+        return np.full(keys.shape[0], -1, dtype=np.int64)
+    order = np.argsort(known)
+    at = np.minimum(np.searchsorted(known[order], keys), known.shape[0] - 1)
+    return np.where(known[order[at]] == keys, order[at], -1)
+
+
 PRESENCE_KEYS_MAX = 1 << 25
 """Largest items × locations for the presence table (8 bytes a key: 256 MiB at most)."""
 

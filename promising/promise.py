@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from promising.domain import Decision, LineStatus
-from promising.ledger import Allocation
+from promising.ledger import Allocation, Reservation
 from promising.manufacturing import CapacityDraw
 from promising.pegging import SupplySource
 
@@ -68,6 +68,11 @@ class LinePromise(NamedTuple):
     demand_class: str = ""
     capacity: tuple[CapacityDraw, ...] = ()  # plant resources a CTP promise holds
     supplier_draws: tuple[CapacityDraw, ...] = ()  # supplier capacity a SUPPLIER one holds
+
+    @property
+    def reservation(self) -> Reservation:
+        """What reserving this line takes, as one ledger value."""
+        return Reservation(self.allocations, self.capacity, self.supplier_draws, self.demand_class)
 
 
 class OrderPromise(NamedTuple):

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels.ctp import earliest_cumulative, take_capacity
-from promising.manufacturing import CapacityDraw, CapacityLedger, Supplier
+from promising.ledger import ReservationLedger
+from promising.manufacturing import CapacityDraw, Supplier, supplier_sources
 
 
 @dataclass(frozen=True)
@@ -35,25 +36,25 @@ def supplier_index(suppliers: dict[int, tuple[Supplier, ...]]) -> dict[int, tupl
 
 
 class SupplierPlanner:
-    """Supplier sources per item, with their capacity reserved in a `CapacityLedger` whose
-    resource index is the supplier's position in `sources`."""
+    """Supplier sources per item; what their capacity holds is the ledger's `supplier_used`,
+    whose row is the supplier's position in `sources`."""
 
-    def __init__(self, suppliers: dict[int, tuple[Supplier, ...]], horizon_days: int) -> None:
-        self.sources: list[tuple[int, Supplier]] = [
-            (item, s) for item, options in sorted(suppliers.items()) for s in options
-        ]
+    def __init__(
+        self, suppliers: dict[int, tuple[Supplier, ...]], ledger: ReservationLedger
+    ) -> None:
+        self.sources: list[tuple[int, Supplier]] = supplier_sources(suppliers)
         self._by_item: dict[int, list[int]] = {}
         for index, (item, _) in enumerate(self.sources):
             self._by_item.setdefault(item, []).append(index)
-        self.capacity = CapacityLedger(len(self.sources), horizon_days)
-        self.horizon_days = horizon_days
+        self.ledger = ledger
+        self.horizon_days = ledger.supplier_used.shape[1]
 
     def plan(
         self, item: int, quantity: int, first_done: int, used: np.ndarray | None = None
     ) -> SupplierPlan | None:
         """The supplier that ships earliest (then cheapest) at or after `first_done`; `used`
         stands in for the reserved capacity (an order's earlier lines)."""
-        used = self.capacity.used if used is None else used
+        used = self.ledger.supplier_used if used is None else used
         best: SupplierPlan | None = None
         for index in self._by_item.get(item, ()):
             supplier = self.sources[index][1]

@@ -16,7 +16,7 @@ from loaders.manufacturing import load_allocation_rules, load_manufacturing, loa
 from loaders.writer import write_snapshot
 from promising.allocation import FIXED, AllocationRules, ClassRule, class_atp_row
 from promising.errors import SnapshotError
-from promising.ledger import Allocation, ReservationLedger
+from promising.ledger import Allocation, Reservation, ReservationLedger
 from promising.manufacturing import MILLI
 from promising.model import build_model
 
@@ -60,7 +60,7 @@ def test_snapshot_demand_and_reservations_count_by_class() -> None:
     ledger = ReservationLedger(m.row_count, m.horizon_days)
     r = rules(GOLD_20, SILVER_80)
     assert atp(m, ledger, r, "GOLD") == [150] * 10
-    ledger.add("o1", [Allocation(0, 5, 100)], demand_class="SILVER")
+    ledger.add("o1", Reservation((Allocation(0, 5, 100),), demand_class="SILVER"))
     assert atp(m, ledger, r, "SILVER") == [700] * 10
     assert atp(m, ledger, r, "GOLD") == [150] * 10
     ledger.remove("o1")

@@ -233,14 +233,14 @@ def test_one_order_combines_every_way_of_filling_a_line() -> None:
     keys = [f"o/{ln.line_id}" for ln in promise.lines]
     eng.reserve(promise, keys)
     assert eng.ledger.class_reserved(eng.model.row_of(0, 0), "GOLD").sum() == 50
-    assert eng.capable.capacity.used.sum() == 150 * MILLI
-    assert eng.capable.suppliers.capacity.used.sum() == 10
+    assert eng.ledger.capacity_used.sum() == 150 * MILLI
+    assert eng.ledger.supplier_used.sum() == 10
     again = eng.promise_order([line("G", 1, 10)], "GOLD", "R").lines[0]
     assert again.status is not ON_TIME  # GOLD's 50 are committed
     for key in keys:
         eng.release(key)
     assert not eng.ledger.reserved.any()
-    assert not eng.capable.capacity.used.any() and not eng.capable.suppliers.capacity.used.any()
+    assert not eng.ledger.capacity_used.any() and not eng.ledger.supplier_used.any()
 
 
 def test_stock_before_making_or_buying_when_it_serves_as_well() -> None:

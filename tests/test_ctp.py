@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from promising.ctp import CtpPlanner
-from promising.ledger import ReservationLedger
-from promising.manufacturing import MILLI, CapacityLedger, Component, Manufacturing, Operation
+from promising.ledger import Reservation, ReservationLedger
+from promising.manufacturing import MILLI, Component, Manufacturing, Operation
 from promising.model import build_model
 
 HORIZON = 12
@@ -71,8 +71,8 @@ class Plant:
             resource_ids=tuple(f"R{r}" for r in range(resources)),
             capacity_milli=(capacity * MILLI).reshape(resources, HORIZON),
         )
-        ledger = ReservationLedger(model.row_count, HORIZON)
-        return CtpPlanner(model, ledger, mfg, CapacityLedger(resources, HORIZON))
+        ledger = ReservationLedger(model.row_count, HORIZON, resources)
+        return CtpPlanner(model, ledger, mfg)
 
     def world(self) -> naive.CtpWorld:
         return naive.CtpWorld(
@@ -166,16 +166,16 @@ def test_second_order_for_the_same_capacity_gets_a_later_date() -> None:
     planner = two_level().planner()
     first = planner.plan(0, 0, 2)
     assert first is not None and first.done == 2  # 4 of item 1 on hand
-    planner.ledger.add("o1", first.all_allocations())
-    planner.capacity.add("o1", first.all_capacity())
+    planner.ledger.add(
+        "o1", Reservation(tuple(first.all_allocations()), tuple(first.all_capacity()))
+    )
     second = planner.plan(0, 0, 2)
     assert second is not None and second.done > first.done
     # releasing the first frees its components and capacity: the answer comes back
     planner.ledger.remove("o1")
-    planner.capacity.remove("o1")
     again = planner.plan(0, 0, 2)
     assert again is not None and again.done == first.done
-    assert not planner.capacity.used.any() and not planner.ledger.reserved.any()
+    assert not planner.ledger.capacity_used.any() and not planner.ledger.reserved.any()
 
 
 def test_component_made_when_atp_is_short() -> None:

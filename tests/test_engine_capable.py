@@ -108,12 +108,12 @@ def test_ctp_promise_holds_components_and_capacity() -> None:
     assert line.promised_date == day(2)  # lead time 2: LINE makes 4 + 4 on days 0 and 1
     assert sum(a.quantity for a in line.allocations) == 16  # two A per B
     eng.reserve(first, ["o1/1"])
-    assert eng.capable.capacity.used.sum() == 8 * MILLI
+    assert eng.ledger.capacity_used.sum() == 8 * MILLI
     second = eng.promise_line("C", 4, day(0), "P")  # C competes for LINE
     assert second.fulfillments[0].source_type == "CTP"
     assert second.promised_date == day(3)  # days 0 and 1 are full; C takes day 2, done on 3
     eng.release("o1/1")
-    assert not eng.capable.capacity.used.any() and not eng.ledger.reserved.any()
+    assert not eng.ledger.capacity_used.any() and not eng.ledger.reserved.any()
     assert eng.promise_line("C", 4, day(0), "P").promised_date == day(1)
 
 

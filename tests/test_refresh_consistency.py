@@ -3,7 +3,7 @@ are applied, and every answer equals the one recomputed from the version it name
 
 The reference for a version is built the slow, obvious way: the snapshot's rows with each
 delta applied row by row in plain Python, written out as a whole snapshot and loaded from
-scratch, with the test's commitments put back by `records.Remap` from their journaled form.
+scratch, with the test's commitments put back from their journaled form by `promising.remap`.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from server_harness import COMMIT, QUOTE, line, order
 from loaders import load_model
 from promising.book import ReservationState, records
 from promising.engine import Engine
+from promising.remap import remap
 from promising.rpc import convert, wire
 from promising.v1 import promising_service_pb2 as pb
 
@@ -81,9 +82,12 @@ class Reference:
             tables, as_of = self.tables[version]
             model, _ = load_model(_write(self.tmp / f"ref-{version}", tables, version, as_of))
             engine = Engine(model)
-            remap = records.Remap(model)
-            for k, journaled in enumerate(self.commitments):
-                engine.ledger.add(f"c{k}", remap.allocations([journaled]))
+            frame = records.JournalFrame()
+            journaled = {
+                f"c{k}": frame.reservation([allocation], {})
+                for k, allocation in enumerate(self.commitments)
+            }
+            engine.ledger.add_many(remap(journaled, frame.frame(), model).entries)
             self.engines[version] = engine
         return self.engines[version]
 

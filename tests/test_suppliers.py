@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from promising.ledger import Reservation, ReservationLedger
 from promising.manufacturing import Supplier
 from promising.suppliers import SupplierPlanner
 
@@ -11,7 +12,7 @@ NAN = float("nan")
 def planner() -> SupplierPlanner:
     return SupplierPlanner(
         {0: (Supplier(5, 3, 10, 2.0), Supplier(6, 5, 100, 1.0)), 1: (Supplier(5, 0, 1, NAN),)},
-        horizon_days=20,
+        ReservationLedger(0, 20, supplier_count=3),
     )
 
 
@@ -41,8 +42,8 @@ def test_competing_orders_and_release() -> None:
     p = planner()
     first = p.plan(1, 3, 0)
     assert first is not None and first.done == 2
-    p.capacity.add("o1", first.draws)
+    p.ledger.add("o1", Reservation(supplier_draws=first.draws))
     second = p.plan(1, 3, 0)
     assert second is not None and second.done == 5
-    p.capacity.remove("o1")
+    p.ledger.remove("o1")
     assert p.plan(1, 3, 0).done == 2

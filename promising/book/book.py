@@ -37,8 +37,9 @@ from promising.book.commands import (
 from promising.engine import Engine
 from promising.errors import Conflict, DuplicateRequest, FieldViolation, InvalidInput, NotFound
 from promising.journal import Journal
-from promising.ledger import Allocation
+from promising.ledger import Reservation
 from promising.pegging import explain
+from promising.remap import remap
 
 
 def line_key(order_id: str, line_id: str) -> str:
@@ -83,7 +84,7 @@ class Book:
         self.holds: dict[str, Hold] = {}
         self._expiry: list[tuple[float, str]] = []
         self._requests: dict[str, tuple[bytes, int]] = {}
-        self._replaying: dict[str, tuple[Allocation, ...]] | None = None
+        self._replaying: dict[str, Reservation] | None = None
         self.replay_report = ReplayReport()
 
     # --- commands ------------------------------------------------------------------------
@@ -130,6 +131,7 @@ class Book:
                 ttl = command.hold_ttl_seconds or HOLD_TTL_DEFAULT_SECONDS
                 hold_id, expires_at = self._new_id(), self.clock() + ttl
                 state = ReservationState.HELD
+            sources = engine.capable.suppliers.sources
             outcome = PromiseOutcome(
                 order_id, model.snapshot_id, lsn, promise, state, hold_id, expires_at,
                 model.delta_sequence,
@@ -141,9 +143,7 @@ class Book:
                     "hold": hold_id or None,
                     "expires_at": expires_at,
                     "snapshot": model.snapshot_id,
-                    "lines": [
-                        records.line_out(model, engine.capable, line) for line in promise.lines
-                    ],
+                    "lines": [records.line_out(model, sources, line) for line in promise.lines],
                 }
             )
             journal.append(records.RESERVE, body, command.request_id, digest, response)
@@ -222,11 +222,11 @@ class Book:
     # --- restart -------------------------------------------------------------------------
     def replay(self, journal: Journal) -> ReplayReport:
         """Rebuild orders, holds, request ids and the ledger from every journaled record."""
-        remap = records.Remap(self.engine.model)
+        frame = records.JournalFrame()
         count = 0
-        # Entries that survive the whole journal go into the ledger at the end, in one pass.
+        # Reservations that survive the whole journal are moved onto the model and go into
+        # the ledger at the end, in one pass.
         self._replaying = replaying = {}
-        extras: dict[str, records.LineExtras] = {}
         for record in journal.records():
             body = records.decode(record.body)
             kind = record.kind
@@ -235,9 +235,7 @@ class Book:
                 line_ids = []
                 for line_id, journaled, *more in body["lines"]:
                     key = line_key(order_id, line_id)
-                    replaying[key] = remap.allocations(journaled)
-                    if more:
-                        extras[key] = remap.extras(more[0], self.engine.capable)
+                    replaying[key] = frame.reservation(journaled, more[0] if more else {})
                     line_ids.append(line_id)
                 self._reserved(order_id, line_ids, hold_id, body["expires_at"])
             elif kind == records.CONFIRM:
@@ -254,13 +252,12 @@ class Book:
                 self._requests[record.request_id] = (record.digest or b"", record.lsn)
             count += 1
         self._replaying = None
-        live = {key: extra for key, extra in extras.items() if key in replaying}
-        self.engine.ledger.add_many(
-            replaying, {key: e.demand_class for key, e in live.items() if e.demand_class}
+        moved = remap(replaying, frame.frame(), self.engine.model)
+        self.engine.ledger.add_many(moved.entries)
+        report = moved.report
+        self.replay_report = ReplayReport(
+            count, report.allocations_moved, list(report.allocations_dropped)
         )
-        for key, extra in live.items():
-            self.engine.capable.hold(key, extra.capacity, extra.supplier_draws)
-        self.replay_report = ReplayReport(count, remap.moved, remap.dropped)
         return self.replay_report
 
     # --- refresh (promising.refresh) -----------------------------------------------------
@@ -306,9 +303,10 @@ class Book:
 
     def _released(self, order_id: str, line_ids: Iterable[str], hold_id: str) -> None:
         order = self.orders[order_id]
+        line_ids = list(line_ids)
+        self._free([line_key(order_id, line_id) for line_id in line_ids])
         for line_id in line_ids:
             held_by = order.pop(line_id)
-            self._free(line_key(order_id, line_id))
             if held_by:
                 hold = self.holds[held_by]
                 del hold.line_ids[line_id]
@@ -321,19 +319,22 @@ class Book:
 
     def _expired(self, hold: Hold) -> None:
         order = self.orders[hold.order_id]
+        self._free([line_key(hold.order_id, line_id) for line_id in hold.line_ids])
         for line_id in hold.line_ids:
             del order[line_id]
-            self._free(line_key(hold.order_id, line_id))
         if not order:
             del self.orders[hold.order_id]
         hold.line_ids.clear()
         hold.state = HoldState.EXPIRED
 
-    def _free(self, key: str) -> None:
+    def _free(self, keys: list[str]) -> None:
+        """Release the lines' reservations, all or none (first, so that a failure leaves the
+        book as it was)."""
         if self._replaying is None:
-            self.engine.release(key)
+            self.engine.release_many(keys)
         else:
-            del self._replaying[key]
+            for key in keys:
+                del self._replaying[key]
 
     # --- checks --------------------------------------------------------------------------
     def _stored(self, request_id: str, digest: bytes, journal: Journal) -> bytes | None:

@@ -1,26 +1,28 @@
 """Journal record bodies: JSON, model-independent.
 
 A ledger allocation names a model row and bucket, which mean nothing to another snapshot;
-the journal stores item id, location id, ISO date and quantity instead, and replay maps
-them back onto the model it runs on. Kinds: `reserve`, `reject` (an all-or-none refusal,
-kept only for idempotency), `confirm`, `release`, `expire`, and `refresh` (a snapshot or
-delta swapped in: which, and the committed lines it absorbed; `promising.refresh`).
+the journal stores item id, location id, ISO date and quantity instead (capacity by resource
+id, supplier capacity by item and supplier location id), and replay moves them onto the model
+it runs on through `promising.remap`, as a refresh does. Kinds: `reserve`, `reject` (an
+all-or-none refusal, kept only for idempotency), `confirm`, `release`, `expire`, and
+`refresh` (a snapshot or delta swapped in: which, and the committed lines it absorbed;
+`promising.refresh`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Sequence
+from typing import Any
 
-from promising.ledger import Allocation
-from promising.manufacturing import CapacityDraw
+import numpy as np
+
+from promising.ledger import Allocation, Reservation
+from promising.manufacturing import CapacityDraw, Supplier
 from promising.model import SupplyModel
 from promising.promise import LinePromise
-
-if TYPE_CHECKING:
-    from promising.capable import Capable
+from promising.remap import DroppedAllocation, Frame
 
 RESERVE = "reserve"
 REJECT = "reject"
@@ -29,7 +31,7 @@ RELEASE = "release"
 EXPIRE = "expire"
 REFRESH = "refresh"
 
-JournaledAllocation = tuple[str, str, str, int]
+JournaledAllocation = DroppedAllocation
 """(item_id, location_id, ISO date, quantity)."""
 
 
@@ -58,19 +60,13 @@ def allocations_out(model: SupplyModel, allocations: tuple[Allocation, ...]) -> 
     ]
 
 
-class LineExtras(NamedTuple):
-    """What a reserved line holds beyond ATP units: its class, plant and supplier capacity."""
-
-    demand_class: str
-    capacity: tuple[CapacityDraw, ...]
-    supplier_draws: tuple[CapacityDraw, ...]
-
-
-def line_out(model: SupplyModel, capable: Capable, line: LinePromise) -> list[Any]:
+def line_out(
+    model: SupplyModel, sources: Sequence[tuple[int, Supplier]], line: LinePromise
+) -> list[Any]:
     """A reserved line as journaled: [line_id, allocations] and, when it holds more (a
     demand class, CTP capacity, supplier capacity), a third element naming them by id:
     {"class": str, "capacity": [[resource_id, date, milli]], "supplier": [[item_id,
-    supplier location_id, date, units]]}."""
+    supplier location_id, date, units]]}; `sources` numbers the suppliers (the ledger's)."""
     out: list[Any] = [line.line_id, allocations_out(model, line.allocations)]
     extra: dict[str, Any] = {}
     if line.demand_class:
@@ -81,7 +77,6 @@ def line_out(model: SupplyModel, capable: Capable, line: LinePromise) -> list[An
             [ids[d.resource], model.date_of(d.bucket).isoformat(), d.milli] for d in line.capacity
         ]
     if line.supplier_draws:
-        sources = capable.suppliers.sources
         extra["supplier"] = [
             [
                 model.items.ids[sources[d.resource][0]],
@@ -96,55 +91,59 @@ def line_out(model: SupplyModel, capable: Capable, line: LinePromise) -> list[An
     return out
 
 
-@dataclass
-class Remap:
-    """Maps journaled allocations onto a model; counts what it cannot place."""
+class JournalFrame:
+    """The frame of journaled reservations: the ids and dates their records name, numbered
+    as they are read, so that `promising.remap` moves them onto a model like any other."""
 
-    model: SupplyModel
-    dropped: list[JournaledAllocation] = field(default_factory=list)
-    moved: int = 0
+    def __init__(self) -> None:
+        self._items: dict[str, int] = {}
+        self._locations: dict[str, int] = {}
+        self._places: dict[tuple[int, int], int] = {}
+        self._resources: dict[str, int] = {}
+        self._suppliers: dict[tuple[str, str], int] = {}
+        self._days: dict[str, int] = {}
 
-    def allocations(self, journaled: list[list[Any]]) -> tuple[Allocation, ...]:
-        """Rows and buckets for journaled allocations.
+    def reservation(self, allocations: list[list[Any]], extra: dict[str, Any]) -> Reservation:
+        """A journaled line ([line_id, allocations, extra?] without the line id), in this frame."""
+        units = tuple(
+            Allocation(self._place(item_id, location_id), self._day(day), int(quantity))
+            for item_id, location_id, day, quantity in allocations
+        )
+        if not extra:
+            return Reservation(units)
+        resources = self._resources
+        capacity = tuple(
+            CapacityDraw(resources.setdefault(rid, len(resources)), self._day(day), int(milli))
+            for rid, day, milli in extra.get("capacity", ())
+        )
+        suppliers = self._suppliers
+        supplier = tuple(
+            CapacityDraw(
+                suppliers.setdefault((item_id, location_id), len(suppliers)),
+                self._day(day),
+                int(amount),
+            )
+            for item_id, location_id, day, amount in extra.get("supplier", ())
+        )
+        return Reservation(units, capacity, supplier, extra.get("class", ""))
 
-        On the snapshot they were made on this is exact. On a later one, a date before its
-        `as_of` folds into bucket 0 (like past-due supply) and is counted in `moved`; an
-        item-location the model no longer has, or a date past its horizon, is dropped.
-        """
-        model = self.model
-        out = []
-        for item_id, location_id, day, quantity in journaled:
-            item = model.item_index.get(item_id)
-            location = model.location_index.get(location_id)
-            row = -1 if item is None or location is None else model.row_of(item, location)
-            bucket = model.bucket_of(dt.date.fromisoformat(day))
-            if row < 0 or bucket >= model.horizon_days:
-                self.dropped.append((item_id, location_id, day, quantity))
-                continue
-            if bucket < 0:
-                bucket = 0
-                self.moved += 1
-            out.append(Allocation(row, bucket, int(quantity)))
-        return tuple(out)
+    def frame(self) -> Frame:
+        places = np.array(list(self._places), dtype=np.int64).reshape(-1, 2)
+        return Frame(
+            list(self._items), list(self._locations), places[:, 0], places[:, 1],
+            list(self._resources), list(self._suppliers), 0,
+        )  # fmt: skip
 
-    def extras(self, journaled: dict[str, Any], capable: Capable) -> LineExtras:
-        """Class and capacity draws of a journaled line, mapped onto this model; draws for a
-        resource or supplier it no longer has, or dated outside its horizon, are dropped."""
-        model = self.model
-        resources = {rid: i for i, rid in enumerate(model.manufacturing.resource_ids)}
-        suppliers = {
-            (model.items.ids[item], model.locations.ids[s.location]): i
-            for i, (item, s) in enumerate(capable.suppliers.sources)
-        }
-        capacity = []
-        for resource_id, day, milli in journaled.get("capacity", ()):
-            bucket = max(model.bucket_of(dt.date.fromisoformat(day)), 0)
-            if resource_id in resources and bucket < model.horizon_days:
-                capacity.append(CapacityDraw(resources[resource_id], bucket, int(milli)))
-        supplier = []
-        for item_id, location_id, day, units in journaled.get("supplier", ()):
-            bucket = max(model.bucket_of(dt.date.fromisoformat(day)), 0)
-            index = suppliers.get((item_id, location_id))
-            if index is not None and bucket < model.horizon_days:
-                supplier.append(CapacityDraw(index, bucket, int(units)))
-        return LineExtras(journaled.get("class", ""), tuple(capacity), tuple(supplier))
+    def _place(self, item_id: str, location_id: str) -> int:
+        items, locations = self._items, self._locations
+        key = (
+            items.setdefault(item_id, len(items)),
+            locations.setdefault(location_id, len(locations)),
+        )
+        return self._places.setdefault(key, len(self._places))
+
+    def _day(self, day: str) -> int:
+        ordinal = self._days.get(day)
+        if ordinal is None:
+            ordinal = self._days[day] = dt.date.fromisoformat(day).toordinal()
+        return ordinal

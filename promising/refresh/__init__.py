@@ -3,7 +3,7 @@
     loaders (files) ─▶ Delta / SnapshotData ─▶ patch.apply_delta / snapshot_version ─▶ Version
                                                                                       │
     Refresher: build aside (caller's thread) ─▶ swap inside the journal writer ◀──────┘
-               rebase.rebase_ledger (reservations by item, location, date; as-of roll-forward),
+               promising.remap (reservations by item, location, date; as-of roll-forward),
                rebase.absorbed_lines (committed lines the new demand carries), journal record,
                one reference assignment that quotes read through.
 

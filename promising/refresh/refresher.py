@@ -32,15 +32,10 @@ from promising.journal import Journal
 from promising.ledger import ReservationLedger
 from promising.model import SupplyModel
 from promising.refresh.patch import PatchReport, apply_delta
-from promising.refresh.rebase import (
-    RebaseSummary,
-    absorbed_lines,
-    carry_capacity,
-    rebase_ledger,
-    rows_to_keep,
-)
+from promising.refresh.rebase import RebaseSummary, absorbed_lines, rows_to_keep
 from promising.refresh.rows import RowPlan, with_rows
 from promising.refresh.version import Version, snapshot_version
+from promising.remap import Frame, remap
 from promising.snapshot import SnapshotData
 
 RETIRE_SECONDS = 0.2
@@ -206,7 +201,7 @@ class Refresher:
         old = self._check_base(base)
         keep = rows_to_keep(old.model, old.ledger, version.model)
         model = with_rows(version.model, keep)
-        ledger, summary = rebase_ledger(old.model, old.ledger, model)
+        ledger, summary = _moved(old, model)
         absorbed = self._absorbed(version)
         body = {
             "op": "snapshot",
@@ -230,7 +225,7 @@ class Refresher:
         old = self._check_base(base)
         absorbed = self._absorbed(version)
         if absorbed or version.model.row_count != old.model.row_count:
-            ledger, summary = rebase_ledger(old.model, old.ledger, version.model)
+            ledger, summary = _moved(old, version.model)
         else:
             # Nothing about the reservations changes: the new engine shares the ledger.
             ledger, summary = old.ledger, RebaseSummary(lines_kept=len(old.ledger))
@@ -268,7 +263,6 @@ class Refresher:
         started: float,
     ) -> RefreshOutcome:
         engine = Engine(version.model, ledger)
-        carry_capacity(old, engine)
         lsn = journal.append(records.REFRESH, records.encode(body))
         self.reservations.book.switch(engine, absorbed)
         self.reservations.engine = engine
@@ -278,6 +272,20 @@ class Refresher:
         self.history.refreshed_at = self._clock()
         self._publish(engine)  # the one reference assignment quotes read through
         return RefreshOutcome(version, lsn, summary, {}, 0, 0.0, time.perf_counter() - started)
+
+
+def _moved(old: Engine, model: SupplyModel) -> tuple[ReservationLedger, RebaseSummary]:
+    """A ledger for `model` holding `old`'s reservations, moved (`old`'s is left as it is)."""
+    moved = remap(old.ledger.entries(), Frame.of(old.model), model)
+    ledger = ReservationLedger.for_model(model)
+    ledger.add_many(moved.entries)
+    report = moved.report
+    summary = RebaseSummary(
+        lines_kept=len(moved.entries),
+        allocations_moved=report.allocations_moved,
+        allocations_dropped=len(report.allocations_dropped),
+    )
+    return ledger, summary
 
 
 def _lower_priority(nice: int) -> None:

@@ -13,36 +13,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from kernels.events import group_ptr
-from promising.item_locations import key_count, keys_of, split_keys
-from promising.model import GroupedEvents, SupplyModel
-
-LOOKUP_KEYS_MAX = 1 << 22
-"""Largest items × locations looked up through a dense table (32 MiB); beyond, a sort."""
+from promising.item_locations import keys_of, split_keys
+from promising.model import GroupedEvents, SupplyModel, rows_of_keys
 
 
 def _frozen(arr: np.ndarray) -> np.ndarray:
     arr.flags.writeable = False
     return arr
-
-
-def row_keys(model: SupplyModel) -> np.ndarray:
-    """Item-location key of every row."""
-    return keys_of(model.row_item, model.row_location, len(model.locations.ids))
-
-
-def rows_of_keys(model: SupplyModel, keys: np.ndarray) -> np.ndarray:
-    """Row of each item-location key, -1 where the model has none."""
-    known = row_keys(model)
-    count = key_count(len(model.items.ids), len(model.locations.ids))
-    if count <= LOOKUP_KEYS_MAX:
-        row_of_key = np.full(count, -1, dtype=np.int64)
-        row_of_key[known] = np.arange(known.shape[0], dtype=np.int64)
-        return row_of_key[keys]
-    if known.shape[0] == 0:
-        return np.full(keys.shape[0], -1, dtype=np.int64)
-    order = np.argsort(known)
-    at = np.minimum(np.searchsorted(known[order], keys), known.shape[0] - 1)
-    return np.where(known[order[at]] == keys, order[at], -1)
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,9 @@ import numpy as np
 
 from promising.errors import SnapshotError, SnapshotProblem
 from promising.item_locations import keys_of
-from promising.model import SupplyModel
+from promising.model import SupplyModel, rows_of_keys
 from promising.refresh.index import EventColumns, EventIndex
 from promising.refresh.keys import id_keys, key_set
-from promising.refresh.rows import rows_of_keys
 from promising.snapshot import EventTable, SnapshotData
 
 EMPTY_KEYS = np.zeros((0, 2), dtype=np.uint64)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Protocol
 
 import numpy as np
 
@@ -42,24 +41,10 @@ from promising.sourcing.rules import Candidate, SourcingRules
 from promising.sourcing.solver import solve
 from promising.sourcing.sources import Source, SourceBook
 
-__all__ = ["Candidate", "Held", "Source", "Sourcing", "SourcingRules"]
+__all__ = ["Candidate", "Source", "Sourcing", "SourcingRules"]
 
 TIME_LIMIT_SECONDS = 2.0
 """Longest CP-SAT search for one order; past it, the best order found is the answer."""
-
-
-class Held(Protocol):
-    """What the engine's reservations hold, as the pipeline reads it."""
-
-    ledger: ReservationLedger
-
-    @property
-    def capacity_used(self) -> np.ndarray:
-        """(resources, horizon) milli, held by make plans."""
-
-    @property
-    def supplier_used(self) -> np.ndarray:
-        """(suppliers, horizon) units, held by purchases."""
 
 
 class Sourcing:
@@ -102,9 +87,9 @@ class Sourcing:
         lines: Sequence[LineRequest],
         region: str | None,
         demand_class: str,
-        held: Held,
+        ledger: ReservationLedger,
     ) -> OrderPromise:
-        """Promise the order against what `held` holds (nothing changes)."""
+        """Promise the order against what `ledger` holds (nothing changes)."""
         model = self.model
         sourced = resolve(model, self.book, lines, region or "")
         if len(sourced) == 1:  # most orders: one line, often from one stock source
@@ -116,13 +101,10 @@ class Sourcing:
                 and not model.overlay
             ):
                 decision = Decision.GREEDY if self.needed(lines, region) else Decision.LOCATION
-                shipped = self._earliest(line, line.sources.sources[0], held.ledger.reserved)
+                shipped = self._earliest(line, line.sources.sources[0], ledger.reserved)
                 answer = line_promise(model, line, shipped, demand_class)
                 return OrderPromise(model.snapshot_id, (answer,), decision)
-        pools = Pools(
-            model, held.ledger, demand_class, held.capacity_used, held.supplier_used,
-            self.suppliers,
-        )  # fmt: skip
+        pools = Pools(model, ledger, demand_class, self.suppliers)
         if not self.needed(lines, region):
             answers = []
             for n, line in enumerate(sourced):

@@ -38,8 +38,6 @@ class Pools:
         model: SupplyModel,
         ledger: ReservationLedger,
         demand_class: str,
-        capacity_used: np.ndarray,
-        supplier_used: np.ndarray,
         suppliers: list[Supplier],
     ) -> None:
         self.model = model
@@ -47,9 +45,9 @@ class Pools:
         self.demand_class = demand_class
         self.suppliers = suppliers  # by supplier index
         self.pending: dict[int, np.ndarray] = {}  # row → units the order's lines hold
-        self.capacity_used = capacity_used  # copied on the first CTP hold
+        self.capacity_used = ledger.capacity_used  # copied on the first CTP hold
         self._capacity_own = False
-        self._supplier_used = supplier_used
+        self._supplier_used = ledger.supplier_used
         self._supplier_pending: dict[int, np.ndarray] = {}
         self._curves: dict[int, np.ndarray] = {}
 
