@@ -117,7 +117,7 @@ def class_atp_row(
         setup.class_to_pool,
         demand,
     )
-    held_total = ledger.reserved[row]
+    held_total = ledger.reserved_row(row)
     if held_total.any():
         classified = np.zeros(horizon, dtype=np.int64)
         for k, name in enumerate(setup.names):

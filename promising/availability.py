@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,14 +58,15 @@ def bucket_range(
 
 def profile(
     model: SupplyModel,
-    reserved: np.ndarray,
+    reserved: Callable[[int], np.ndarray],
     item: int,
     location: int,
     rule: int | None,
     first: int,
     last: int,
 ) -> AvailabilityProfile:
-    """Profile of one item-location under the item's rule or `rule` (a rule index)."""
+    """Profile of one item-location under the item's rule or `rule` (a rule index);
+    `reserved(row)` gives a row's reservations (`ReservationLedger.reserved_row`)."""
     horizon = model.horizon_days
     item_rule = int(model.items.atp_rule[item])
     rule = item_rule if rule is None else rule
@@ -78,14 +80,14 @@ def profile(
         rules.supply_mask[rule] == rules.supply_mask[item_rule]
         and rules.demand_mask[rule] == rules.demand_mask[item_rule]
     ):
-        supply, demand, held = model.supply_row(row), model.demand_row(row), reserved[row]
+        supply, demand, held = model.supply_row(row), model.demand_row(row), reserved(row)
     else:
         supply = np.empty(horizon, dtype=np.int64)
         demand = np.empty(horizon, dtype=np.int64)
         (s, r), (d, _) = model.events_of(row, True), model.events_of(row, False)
         bin_row(s.ptr, s.bucket, s.quantity, s.kind, r, int(rules.supply_mask[rule]), supply)
         bin_row(d.ptr, d.bucket, d.quantity, d.kind, r, int(rules.demand_mask[rule]), demand)
-        held = reserved[row]
+        held = reserved(row)
     atp = np.empty(horizon, dtype=np.int64)
     atp_row(supply, demand, held, int(rules.consumption[rule]), bool(rules.accumulate[rule]), atp)
     window = slice(first, last + 1)

@@ -28,13 +28,23 @@ __all__ = ["QUANTITY_MAX", "Engine"]
 class Engine:
     """Answers availability and promise queries on one model with its reservations."""
 
-    def __init__(self, model: SupplyModel, ledger: ReservationLedger | None = None) -> None:
+    def __init__(
+        self,
+        model: SupplyModel,
+        ledger: ReservationLedger | None = None,
+        like: Engine | None = None,
+    ) -> None:
+        """`like`: an engine on a model with the same tables and rows (a fork's parent),
+        whose sourcing tables are shared instead of built again."""
         self.model = model
         self.ledger = ReservationLedger.for_model(model) if ledger is None else ledger
         if not self.ledger.shaped_for(model):
             raise ValueError("ledger shape does not match the model")
         self.capable = Capable(model, self.ledger)
-        self.sourcing = Sourcing(model, self.capable.ctp)
+        if like is None:
+            self.sourcing = Sourcing(model, self.capable.ctp)
+        else:
+            self.sourcing = like.sourcing.on(model, self.capable.ctp)
 
     # --- availability --------------------------------------------------------------------
     def availability(
@@ -58,7 +68,7 @@ class Engine:
             locations = [model.location(loc) for loc in location_ids]
         else:
             locations = [int(model.row_location[r]) for r in model.rows_of_item(item)]
-        reserved = self.ledger.reserved
+        reserved = self.ledger.reserved_row
         profiles = [profile(model, reserved, item, loc, rule, first, last) for loc in locations]
         if demand_class and model.allocation.for_item(item):
             for i, loc in enumerate(locations):

@@ -20,6 +20,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Sequence
 
@@ -64,6 +65,14 @@ class Sourcing:
         self.suppliers = [s for _, found in sorted(model.suppliers.items()) for s in found]
         self.time_limit_seconds = time_limit_seconds
 
+    def on(self, model: SupplyModel, planner: CtpPlanner) -> Sourcing:
+        """The same rules, sources and calendars on a fork of the model (same tables and
+        rows; only row values differ), planning with `planner`."""
+        other = copy.copy(self)
+        other.model, other.planner = model, planner
+        other.book = self.book.on(model)
+        return other
+
     def needed(self, lines: Sequence[LineRequest], region: str | None) -> bool:
         """True when some line asks for a sourcing feature, or names no location while
         the rules have candidates for its item in `region`."""
@@ -99,6 +108,7 @@ class Sourcing:
                 and not line.partial
                 and not self._classed(line, demand_class)
                 and not model.overlay
+                and not ledger.forked
             ):
                 decision = Decision.GREEDY if self.needed(lines, region) else Decision.LOCATION
                 shipped = self._earliest(line, line.sources.sources[0], ledger.reserved)

@@ -63,7 +63,12 @@ class Pools:
         row = source.row
         return source.kind is SourceType.ATP and (
             row < 0
-            or (row not in self.pending and not self.classed(row) and row not in self.model.overlay)
+            or (
+                row not in self.pending
+                and not self.classed(row)
+                and row not in self.model.overlay
+                and not self.ledger.forked
+            )
         )
 
     def curve(self, source: Source) -> np.ndarray:
@@ -81,7 +86,7 @@ class Pools:
     def reserved_row(self, row: int) -> np.ndarray:
         """The row's reservations with the order's holds added (a view: do not write)."""
         pending = self.pending.get(row)
-        reserved = self.ledger.reserved[row]
+        reserved = self.ledger.reserved_row(row)
         return reserved if pending is None else reserved + pending
 
     def reserved_rows(self) -> dict[int, np.ndarray]:

@@ -97,7 +97,7 @@ def build(
             return UNLIMITED
         return int(capacity[source.pool][bucket]) if source.pool >= 0 else 0
 
-    days_at = _ship_days(days, lines, capacity, wanted)
+    days_at = _ship_days(days, lines, capacity, wanted, made)
     for position, line in enumerate(lines):
         need = 1 if line.split or line.partial else line.quantity
         options: list[Option] = []
@@ -241,9 +241,14 @@ def _ship_days(
     lines: list[SourcedLine],
     capacity: dict[int, np.ndarray],
     wanted: dict[int, int],
+    made: dict[int, list[Option]],
 ) -> dict[int, list[int]]:
-    """The days `U` worth offering at each location, ascending."""
+    """The days `U` worth offering at each location, ascending; a plant's make days too, so
+    that a ship set can leave with a made line."""
     found: dict[int, set[int]] = defaultdict(set)
+    for options in made.values():
+        for o in options:
+            found[o.location].add(o.bucket)
     for line in lines:
         for s in line.sources.sources:
             if s.kind is SourceType.CTP:

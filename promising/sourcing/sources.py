@@ -15,6 +15,7 @@ more kind of source here; the decision and the answers take it as it comes.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import NamedTuple
 
@@ -81,6 +82,13 @@ class SourceBook:
         self._unit_cost = [_nan_to_zero(c) for c in model.items.unit_cost.tolist()]
         self._price = [_nan_to_zero(p) for p in model.items.unit_price.tolist()]
         self._suppliers = supplier_index(model.suppliers)
+
+    def on(self, model: SupplyModel) -> SourceBook:
+        """This book for a fork of its model: sources depend on tables and rows only, which
+        a fork shares, so the cache is shared too."""
+        other = copy.copy(self)
+        other.model = model
+        return other
 
     def candidates(self, item: int, region: str, location: int) -> tuple[Candidate, ...]:
         """The rules' candidates; a named location is the only one (with its rule's transit
