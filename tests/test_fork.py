@@ -7,7 +7,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import numpy as np
 import pytest
 from factories import AS_OF, SO, Event, Item, Snapshot, SourcingRule
 
