@@ -217,23 +217,31 @@ class Sourcing:
     def _earliest(
         self, line: SourcedLine, source: Source, reserved: np.ndarray
     ) -> tuple[Shipment, ...]:
-        """`best_source` for one stock source that works every day, by the plain search: the
-        earliest bucket from the on-time ship day on whose ATP holds the line (LOOKAHEAD ATP
-        never decreases, so shipping just in time is the on-time day when it holds)."""
-        model = self.model
-        start = max(line.requested - source.transit_days, 0)
+        """`best_source` for a line with one stock source, by the plain search: the earliest
+        bucket from the on-time ship day on whose ATP holds the line, moved to the source's
+        next working day (LOOKAHEAD ATP never decreases: a later day holds it too, and
+        shipping just in time is the on-time day when it holds)."""
+        model, days = self.model, self.days
+        horizon = model.horizon_days
+        calendar = source.calendar
+        start = max(days.before(calendar, line.requested - source.transit_days), 0)
         limit = source.limit
         if start >= limit:
-            return (Shipment(0, start, line.quantity),) if start < model.horizon_days else ()
-        bucket = -1
-        if source.row >= 0:
-            bucket = earliest_row(
-                model.supply, model.demand, reserved, source.row, start,
-                line.quantity, limit,
-            )  # fmt: skip
-        if bucket < 0 and limit < model.horizon_days:
-            bucket = limit  # beyond the limit, anything ships
-        return () if bucket < 0 else (Shipment(0, bucket, line.quantity),)
+            bucket = start
+        else:
+            bucket = -1
+            if source.row >= 0:
+                bucket = earliest_row(
+                    model.supply, model.demand, reserved, source.row, start,
+                    line.quantity, limit,
+                )  # fmt: skip
+            if bucket < 0 and limit < horizon:
+                bucket = limit  # beyond the limit, anything ships
+        if bucket < 0:
+            return ()
+        if calendar >= 0:
+            bucket = days.after(calendar, bucket)
+        return (Shipment(0, bucket, line.quantity),) if bucket < horizon else ()
 
 
 def _service(line: SourcedLine, source: Source, bucket: int, units: int) -> tuple:

@@ -13,6 +13,7 @@ from promising.manufacturing import CapacityDraw
 from promising.model import SupplyModel
 from promising.promise import Fulfillment, LinePromise
 from promising.sourcing.lines import SourcedLine
+from promising.sourcing.sources import Source
 
 
 class Shipment(NamedTuple):
@@ -41,6 +42,10 @@ def line_promise(
             request.requested_date, 0, None, (), (), demand_class,
         )  # fmt: skip
     sources = line.sources.sources
+    if len(shipments) == 1 and not shipments[0].allocations:  # most lines: one from stock
+        return _one_from_stock(
+            model, line, shipments[0], sources[shipments[0].source], demand_class
+        )
     items, locations = model.items.ids, model.locations.ids
     fulfillments = []
     allocations: list[Allocation] = []
@@ -81,4 +86,30 @@ def line_promise(
         request.line_id, request.item_id, status, request.quantity, request.requested_date,
         promised, model.date_of(last_arrival), tuple(fulfillments), tuple(allocations),
         demand_class, tuple(capacity), tuple(supplier_draws),
+    )  # fmt: skip
+
+
+def _one_from_stock(
+    model: SupplyModel, line: SourcedLine, shipment: Shipment, source: Source, demand_class: str
+) -> LinePromise:
+    """`line_promise` for one shipment holding no make plan (the usual answer)."""
+    request = line.request
+    arrival = shipment.bucket + source.transit_days
+    quantity = shipment.quantity
+    date = model.date_of(arrival)
+    location = model.locations.ids[source.location] if source.location >= 0 else ""
+    fulfillment = Fulfillment(
+        model.items.ids[source.item], location, quantity, model.date_of(shipment.bucket), date,
+        source.kind, quantity * source.unit_cost,
+    )  # fmt: skip
+    allocations: tuple[Allocation, ...] = ()
+    if source.kind is SourceType.ATP and source.row >= 0 and shipment.bucket < source.limit:
+        allocations = (Allocation(source.row, shipment.bucket, quantity),)
+    if quantity < request.quantity:
+        status = LineStatus.PARTIAL
+    else:
+        status = LineStatus.ON_TIME if arrival <= line.requested else LineStatus.LATE
+    return LinePromise(
+        request.line_id, request.item_id, status, request.quantity, request.requested_date,
+        quantity, date, (fulfillment,), allocations, demand_class, (), shipment.supplier_draws,
     )  # fmt: skip

@@ -65,7 +65,7 @@ class LineSources(NamedTuple):
     sources: tuple[Source, ...]
     table: np.ndarray  # int64, (sources, SOURCE_FIELDS); SOURCE_ATP is -1 (filled per order)
     single: bool = False
-    """One stock source that works every day: the earliest-date search decides it alone."""
+    """One stock source: the earliest-date search decides it alone."""
 
 
 def _nan_to_zero(value: float) -> float:
@@ -147,7 +147,7 @@ class SourceBook:
         ).reshape(len(ordered), SOURCE_FIELDS)
         table.flags.writeable = False
         single = len(sources) == 1 and sources[0].kind is SourceType.ATP
-        return LineSources(tuple(sources), table, single and sources[0].calendar < 0)
+        return LineSources(tuple(sources), table, single)
 
     def _calendar(self, location: int) -> int:
         return -1 if location < 0 else int(self.model.locations.calendar[location])
