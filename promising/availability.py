@@ -45,12 +45,16 @@ def bucket_range(
     violations = []
     if first > model.horizon_days - 1:
         violations.append(
-            FieldViolation("from_date", f"{from_date} is after the horizon end {model.horizon_end}")
+            FieldViolation(
+                ("from_date",), f"{from_date} is after the horizon end {model.horizon_end}"
+            )
         )
     if to_date is not None and last < 0:
-        violations.append(FieldViolation("to_date", f"{to_date} is before as_of {model.as_of}"))
+        violations.append(FieldViolation(("to_date",), f"{to_date} is before as_of {model.as_of}"))
     if from_date is not None and to_date is not None and to_date < from_date:
-        violations.append(FieldViolation("to_date", f"{to_date} is before from_date {from_date}"))
+        violations.append(
+            FieldViolation(("to_date",), f"{to_date} is before from_date {from_date}")
+        )
     if violations:
         raise InvalidInput("bad date range", violations)
     return first, min(last, model.horizon_days - 1)

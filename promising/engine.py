@@ -107,7 +107,7 @@ class Engine:
         candidate for the same decision (DESIGN §5)."""
         if not lines:
             raise InvalidInput(
-                "an order needs at least one line", [FieldViolation("lines", "empty")]
+                "an order needs at least one line", [FieldViolation(("lines",), "empty")]
             )
         if len(lines) > 1:
             seen: set[str] = set()
@@ -115,7 +115,7 @@ class Engine:
                 if line.line_id in seen:
                     raise InvalidInput(
                         f"duplicate line_id {line.line_id!r}",
-                        [FieldViolation(f"lines[{i}].line_id", "duplicate")],
+                        [FieldViolation(("lines", i, "line_id"), "duplicate")],
                     )
                 seen.add(line.line_id)
         return self.sourcing.promise(lines, ship_to_region, demand_class, self.ledger)

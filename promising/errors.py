@@ -30,11 +30,16 @@ class PromisingError(Exception):
     """Base of every error the engine raises on purpose."""
 
 
+FieldPath = tuple[str | int, ...]
+"""Where a bad field is: the API's field names and list positions, ("lines", 2, "quantity")."""
+
+
 @dataclass(frozen=True)
 class FieldViolation:
-    """One bad field of a request: its path (`lines[2].quantity`) and what is wrong."""
+    """One bad field of a request, and what is wrong with it. The path stays structured here;
+    each edge spells it for its users (gRPC: `lines[2].quantity`, `promising.rpc.status`)."""
 
-    field: str
+    path: FieldPath
     description: str
 
 

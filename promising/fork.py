@@ -78,7 +78,7 @@ def _row(model: SupplyModel, change: SupplyChange | DemandChange, index: int) ->
         field, what = ("item_id", "item") if item is None else ("location_id", "location")
         raise InvalidInput(
             f"unknown {what} {getattr(change, field)!r}",
-            [FieldViolation(f"changes[{index}].{field}", f"unknown {what}")],
+            [FieldViolation(("changes", index, field), f"unknown {what}")],
         )
     row = model.row_of(item, location)
     if row < 0:
@@ -86,7 +86,7 @@ def _row(model: SupplyModel, change: SupplyChange | DemandChange, index: int) ->
         raise InvalidInput(
             f"item {change.item_id!r} has no supply or demand at {change.location_id!r}: a "
             "fork changes the item-locations the snapshot has",
-            [FieldViolation(f"changes[{index}].location_id", "no such item-location")],
+            [FieldViolation(("changes", index, "location_id"), "no such item-location")],
         )
     return row
 

@@ -41,13 +41,13 @@ def _rebase(summary: RebaseSummary) -> pb.RebaseSummary:
 
 def _path(path: str) -> str:
     if not path:
-        raise InvalidInput("path: required", [FieldViolation("path", "required")])
+        raise InvalidInput("path: required", [FieldViolation(("path",), "required")])
     return path
 
 
 def _refused(error: SnapshotError) -> InvalidInput:
     message = f"refused, nothing applied: {error}"
-    return InvalidInput(message, [FieldViolation("path", str(error))])
+    return InvalidInput(message, [FieldViolation(("path",), str(error))])
 
 
 class SupplyAdminServicer:
