@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from promising.allocation import class_atp_row
 from promising.availability import AvailabilityProfile, bucket_range, profile
-from promising.capable import Capable
+from promising.ctp import CtpPlanner
 from promising.errors import FieldViolation, InvalidInput
 from promising.ledger import Reservation, ReservationLedger
 from promising.model import SupplyModel
@@ -40,11 +40,11 @@ class Engine:
         self.ledger = ReservationLedger.for_model(model) if ledger is None else ledger
         if not self.ledger.shaped_for(model):
             raise ValueError("ledger shape does not match the model")
-        self.capable = Capable(model, self.ledger)
+        planner = CtpPlanner(model, self.ledger, model.manufacturing)
         if like is None:
-            self.sourcing = Sourcing(model, self.capable.ctp)
+            self.sourcing = Sourcing(model, planner)
         else:
-            self.sourcing = like.sourcing.on(model, self.capable.ctp)
+            self.sourcing = like.sourcing.on(model, planner)
 
     # --- availability --------------------------------------------------------------------
     def availability(

@@ -38,6 +38,7 @@ from promising.engine import Engine
 from promising.errors import Conflict, DuplicateRequest, FieldViolation, InvalidInput, NotFound
 from promising.journal import Journal
 from promising.ledger import Reservation
+from promising.manufacturing import supplier_sources
 from promising.pegging import explain
 from promising.remap import remap
 
@@ -131,7 +132,7 @@ class Book:
                 ttl = command.hold_ttl_seconds or HOLD_TTL_DEFAULT_SECONDS
                 hold_id, expires_at = self._new_id(), self.clock() + ttl
                 state = ReservationState.HELD
-            sources = engine.capable.suppliers.sources
+            sources = supplier_sources(model.suppliers)
             outcome = PromiseOutcome(
                 order_id, model.snapshot_id, lsn, promise, state, hold_id, expires_at,
                 model.delta_sequence,

@@ -31,6 +31,7 @@ from kernels.sourcing import best_source
 from promising.ctp import CtpPlanner
 from promising.domain import Decision, SourceType
 from promising.ledger import ReservationLedger
+from promising.manufacturing import supplier_sources
 from promising.model import SupplyModel
 from promising.promise import LinePromise, LineRequest, OrderPromise
 from promising.sourcing.answer import Shipment, line_promise
@@ -62,7 +63,7 @@ class Sourcing:
         self.rules = SourcingRules(model.sourcing_rules, model.substitutes)
         self.book = SourceBook(model, self.rules)
         self.days = WorkingDays(model.calendars, model.horizon_days)
-        self.suppliers = [s for _, found in sorted(model.suppliers.items()) for s in found]
+        self.suppliers = [s for _, s in supplier_sources(model.suppliers)]
         self.time_limit_seconds = time_limit_seconds
 
     def on(self, model: SupplyModel, planner: CtpPlanner) -> Sourcing:

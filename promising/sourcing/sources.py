@@ -23,10 +23,9 @@ import numpy as np
 
 from kernels.sourcing import SOURCE_FIELDS
 from promising.domain import PromisingMode, SourceType
-from promising.manufacturing import Supplier
+from promising.manufacturing import Supplier, supplier_index
 from promising.model import SupplyModel
 from promising.sourcing.rules import Candidate, SourcingRules
-from promising.suppliers import supplier_index
 
 COST_SCALE = 100
 """Cost keys are in cents: costs that differ by less than half a cent per unit tie."""
