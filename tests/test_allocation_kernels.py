@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sizes import examples
 
 from kernels.allocation import FIXED, class_atp, pool_supply
 
@@ -67,7 +68,7 @@ def allocation_case(draw: st.DrawFn) -> tuple:
     return supply, demand, percent_bp, fixed, can_lower
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300, test=100), deadline=None)
 @given(case=allocation_case())
 def test_class_atp_matches_reference(case: tuple) -> None:
     """Pools, greedy draws and capped class ATP equal the plain-Python definition."""
@@ -76,7 +77,7 @@ def test_class_atp_matches_reference(case: tuple) -> None:
     assert got.tolist() == naive.class_atp(supply, demand, percent_bp, fixed, can_lower)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300, test=100), deadline=None)
 @given(case=allocation_case(), data=st.data())
 def test_class_atp_never_exceeds_plain_atp(case: tuple, data: st.DataObject) -> None:
     """No class can be promised more than the plain LOOKAHEAD ATP: allocation never oversells."""
@@ -88,7 +89,7 @@ def test_class_atp_never_exceeds_plain_atp(case: tuple, data: st.DataObject) -> 
     assert all(np.diff(got[k]).min(initial=0) >= 0 for k in range(len(percent_bp)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300, test=100), deadline=None)
 @given(case=allocation_case(), data=st.data())
 def test_lower_class_promises_leave_higher_pool(case: tuple, data: st.DataObject) -> None:
     """Lines promised to the lowest class (within its class ATP) never lower the top class's ATP

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from sizes import examples
 
 from kernels.atp import atp_batch, atp_row
 from kernels.events import (
@@ -59,7 +60,7 @@ def test_worked_example_of_design(consumption: int, expected: list[int]) -> None
     assert naive.atp(SUPPLY, DEMAND, zeros, consumption, False) == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300, test=100), deadline=None)
 @given(
     data=series(),
     consumption=st.sampled_from([0, 1, 2, 3]),
@@ -79,7 +80,7 @@ def test_atp_row_matches_reference(
     assert out.tolist() == naive.atp(supply, demand, reserved, consumption, accumulated)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100, test=40), deadline=None)
 @given(rows=st.lists(series(horizon_max=12), min_size=1, max_size=6), data=st.data())
 def test_atp_batch_matches_rows(rows: list[tuple], data: st.DataObject) -> None:
     """The batch driver gives each row what the reference gives it, rule by rule."""
@@ -103,7 +104,7 @@ def test_atp_batch_matches_rows(rows: list[tuple], data: st.DataObject) -> None:
         assert out[r].tolist() == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300, test=100), deadline=None)
 @given(data=series(), start=st.integers(-3, 45), want=st.integers(1, 30), cut=st.integers(0, 45))
 @example(data=([0, 0, 0, 5], [0] * 4, [0] * 4), start=0, want=5, cut=4)  # all on the last day
 @example(data=([5], [0], [0]), start=0, want=5, cut=1)  # a single bucket
@@ -118,7 +119,7 @@ def test_earliest_bucket_matches_reference(
     assert got == naive.earliest(supply, demand, reserved, start, want, limit)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100, test=50), deadline=None)
 @given(data=series(), bucket=st.integers(0, 39))
 def test_atp_at_matches_reference(
     data: tuple[list[int], list[int], list[int]], bucket: int
@@ -139,7 +140,7 @@ def test_reservation_moves_later_atp() -> None:
     assert earliest_bucket(supply, demand, reserved, 0, 2, 4) == 0
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50, test=25), deadline=None)
 @given(rows=st.lists(series(horizon_max=10), min_size=1, max_size=5), data=st.data())
 def test_earliest_batch_matches_single(rows: list[tuple], data: st.DataObject) -> None:
     """The batch search answers each line as the single search does."""
@@ -181,7 +182,7 @@ def events(draw: st.DrawFn) -> tuple:
     return horizon, row_count, rows, days, quantities, kinds, masks
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200, test=60), deadline=None)
 @given(ev=events())
 def test_events_to_buckets_match_reference(ev: tuple) -> None:
     """Past-due folding, horizon cut, scatter and per-row re-binning equal the reference."""
@@ -221,7 +222,7 @@ def test_events_to_buckets_match_reference(ev: tuple) -> None:
     assert g_kind.tolist() == kinds_arr[order].tolist()
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100, test=50), deadline=None)
 @given(
     allocations=st.lists(
         st.tuples(st.integers(0, 3), st.integers(0, 6), st.integers(1, 10**9)), max_size=30
@@ -240,7 +241,7 @@ def test_apply_reservations_matches_reference(
     assert reserved.tolist() == naive.apply_reservations([[0] * 7] * 4, allocations, sign)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100, test=40), deadline=None)
 @given(ev=events())
 def test_lookahead_from_events_matches_reference(ev: tuple) -> None:
     """ATP straight from signed unsorted events equals binning then the reference LOOKAHEAD."""
@@ -252,7 +253,7 @@ def test_lookahead_from_events_matches_reference(ev: tuple) -> None:
     assert got.tolist() == [naive.lookahead(row) for row in sums]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200, test=100), deadline=None)
 @given(
     supply=st.lists(st.integers(0, 6), max_size=8),
     demand=st.lists(st.integers(0, 6), min_size=1, max_size=8),

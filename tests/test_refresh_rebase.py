@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 
 import numpy as np
 from factories import AS_OF, Event, Item, Snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sizes import examples
 
 from promising.book import records
 from promising.ledger import Allocation, ReservationLedger
@@ -41,6 +43,12 @@ def _model(
     return build_model(dataclasses.replace(data, as_of=as_of))
 
 
+@functools.cache
+def _old_model() -> SupplyModel:
+    """The model the reservations are made on (read-only, so one serves every example)."""
+    return _model(OLD_ITEMS, OLD_LOCATIONS, 20, AS_OF, "old")
+
+
 ENTRIES = st.lists(
     st.lists(
         st.tuples(st.integers(0, 10), st.integers(0, 19), st.integers(1, 9)),
@@ -50,7 +58,7 @@ ENTRIES = st.lists(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60, test=20), deadline=None)
 @given(
     entries=ENTRIES,
     shift=st.integers(0, 25),
@@ -67,7 +75,7 @@ def test_rebase_equals_journal_replay(
 ) -> None:
     """Rows, buckets, moved and dropped counts match `records.Remap` on the journaled form,
     for a later as_of, fewer items or locations and another horizon."""
-    old = _model(OLD_ITEMS, OLD_LOCATIONS, 20, AS_OF, "old")
+    old = _old_model()
     new = _model(items, locations, horizon, AS_OF + dt.timedelta(days=shift), "new")
     ledger = ReservationLedger(old.row_count, old.horizon_days)
     journaled = {}
