@@ -5,6 +5,7 @@ from __future__ import annotations
 import naive
 import numpy as np
 import pytest
+from factories import frozen
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sizes import examples
@@ -16,7 +17,7 @@ def run(supply, demand, percent_bp, fixed, can_lower) -> np.ndarray:
     classes = len(percent_bp)
     out = np.empty((classes, len(supply)), dtype=np.int64)
     class_atp(
-        np.asarray(supply, dtype=np.int64),
+        frozen(supply),
         np.asarray(demand, dtype=np.int64).reshape(classes + 1, len(supply)),
         np.asarray(percent_bp, dtype=np.int64),
         np.asarray(fixed, dtype=np.int64),
@@ -45,7 +46,7 @@ def test_oracle_examples(supply: int, percent_bp: list[int], expected: list[int]
 def test_fixed_quantities_by_priority() -> None:
     """Fixed allocations are served most important class first, never beyond the supply."""
     pools = np.empty((3, 2), dtype=np.int64)
-    pool_supply(np.array([150, 0]), np.array([FIXED, FIXED]), np.array([100, 100]), pools)
+    pool_supply(frozen([150, 0]), np.array([FIXED, FIXED]), np.array([100, 100]), pools)
     assert pools.tolist() == [[100, 0], [50, 0], [0, 0]]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import naive
 import numpy as np
 import pytest
+from factories import frozen
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sizes import examples
@@ -55,7 +56,7 @@ def test_worked_example_of_design(consumption: int, expected: list[int]) -> None
     """The worked example of DESIGN section 3 holds for the kernel and the reference."""
     zeros = [0] * 8
     out = np.empty(8, dtype=np.int64)
-    atp_row(arr(SUPPLY), arr(DEMAND), arr(zeros), consumption, False, out)
+    atp_row(frozen(SUPPLY), frozen(DEMAND), arr(zeros), consumption, False, out)
     assert out.tolist() == expected
     assert naive.atp(SUPPLY, DEMAND, zeros, consumption, False) == expected
 
@@ -76,7 +77,7 @@ def test_atp_row_matches_reference(
     """Every consumption rule, with and without accumulation, equals the reference."""
     supply, demand, reserved = data
     out = np.empty(len(supply), dtype=np.int64)
-    atp_row(arr(supply), arr(demand), arr(reserved), consumption, accumulated, out)
+    atp_row(frozen(supply), frozen(demand), arr(reserved), consumption, accumulated, out)
     assert out.tolist() == naive.atp(supply, demand, reserved, consumption, accumulated)
 
 
@@ -115,7 +116,7 @@ def test_earliest_bucket_matches_reference(
     """The one-pass earliest-date search equals scanning the reference LOOKAHEAD ATP."""
     supply, demand, reserved = data
     limit = min(cut, len(supply))
-    got = earliest_bucket(arr(supply), arr(demand), arr(reserved), max(start, 0), want, limit)
+    got = earliest_bucket(frozen(supply), frozen(demand), arr(reserved), max(start, 0), want, limit)
     assert got == naive.earliest(supply, demand, reserved, start, want, limit)
 
 
@@ -133,7 +134,7 @@ def test_atp_at_matches_reference(
 
 def test_reservation_moves_later_atp() -> None:
     """Reserving q at bucket t lowers LOOKAHEAD ATP at t and every earlier bucket that t bounds."""
-    supply, demand, reserved = arr([5, 0, 0, 5]), arr([0, 0, 0, 0]), arr([0, 0, 0, 0])
+    supply, demand, reserved = frozen([5, 0, 0, 5]), frozen([0, 0, 0, 0]), arr([0, 0, 0, 0])
     assert earliest_bucket(supply, demand, reserved, 0, 5, 4) == 0
     reserved[2] = 3
     assert earliest_bucket(supply, demand, reserved, 0, 5, 4) == 3
@@ -195,10 +196,14 @@ def test_events_to_buckets_match_reference(ev: tuple) -> None:
     kinds_arr = np.asarray(kinds, dtype=np.int8)
     expected = naive.dense(rows, ref_buckets, quantities, kinds, masks, horizon)
     ptr, order = group_by_row(arr(rows), row_count)
-    out = np.full((row_count, horizon), -7, dtype=np.int64)  # garbage: the kernel zeroes rows
-    dense_from_grouped(
-        ptr, buckets[order], arr(quantities)[order], kinds_arr[order], arr(masks), out
+    by_row = (  # read-only, as the model holds its grouped events
+        frozen(ptr),
+        frozen(buckets[order]),
+        frozen(arr(quantities)[order]),
+        frozen(kinds_arr[order], np.int8),
     )
+    out = np.full((row_count, horizon), -7, dtype=np.int64)  # garbage: the kernel zeroes rows
+    dense_from_grouped(*by_row, arr(masks), out)
     assert out.tolist() == expected
 
     assert sorted(order.tolist()) == list(range(len(rows)))
@@ -207,12 +212,13 @@ def test_events_to_buckets_match_reference(ev: tuple) -> None:
         members = order[ptr[r] : ptr[r + 1]]
         assert all(rows[i] == r for i in members)
         assert list(members) == sorted(members)  # stable
-        bin_row(ptr, buckets[order], arr(quantities)[order], kinds_arr[order], r, masks[r], row_out)
+        bin_row(*by_row, r, masks[r], row_out)
         assert row_out.tolist() == expected[r]
 
     classes = np.arange(len(rows), dtype=np.int16)
+    days32 = np.asarray(days, dtype=np.int32)  # the events table's day type
     grouped = group_events(
-        arr(rows), arr(days), arr(quantities), kinds_arr, classes, row_count, horizon
+        arr(rows), days32, arr(quantities), kinds_arr, classes, row_count, horizon
     )
     g_ptr, g_bucket, g_quantity, g_kind, g_class, g_past, g_beyond = grouped
     assert (g_ptr.tolist(), g_past, g_beyond) == (ptr.tolist(), ref_past, ref_beyond)
