@@ -486,18 +486,24 @@ def sourcing_objective(world: SourcingWorld, lines: list[dict], region: str, pla
     return (-on_time, -units, late, substituted, len(pairs), round(cost, 6))
 
 
-def best_sourcing(world: SourcingWorld, lines: list[dict], region: str) -> tuple:
-    """The lexicographically smallest objective over every assignment of the order
-    (depth first over lines; an assignment that over-reserves is cut as soon as it does)."""
+def line_options(world: SourcingWorld, lines: list[dict], region: str) -> list[list[tuple]]:
+    """Every plan of each line of the order (`_line_plans`); the assignments are their
+    product."""
     sizes: dict[str, int] = {}
     for line in lines:
         if line["ship_set"]:
             sizes[line["ship_set"]] = sizes.get(line["ship_set"], 0) + 1
-    sources = [world.sources(line, region) for line in lines]
-    options = [
-        _line_plans(world, line, found, sizes.get(line["ship_set"], 0) > 1)
-        for line, found in zip(lines, sources, strict=True)
+    return [
+        _line_plans(world, line, world.sources(line, region), sizes.get(line["ship_set"], 0) > 1)
+        for line in lines
     ]
+
+
+def best_sourcing(world: SourcingWorld, lines: list[dict], region: str) -> tuple:
+    """The lexicographically smallest objective over every assignment of the order
+    (depth first over lines; an assignment that over-reserves is cut as soon as it does)."""
+    sources = [world.sources(line, region) for line in lines]
+    options = line_options(world, lines, region)
     best: list[tuple] = []
     reserved: dict[tuple[str, str], list[int]] = {}
 

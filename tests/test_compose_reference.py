@@ -14,6 +14,7 @@ from factories import AS_OF, SO, Event, Item, Snapshot, SourcingRule, Substitute
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from naive import ComposedWorld, CtpWorld, best_composed, composed_make_days, composed_objective
+from sizes import examples
 
 from promising.allocation import AllocationRules, ClassRule
 from promising.domain import Decision
@@ -192,7 +193,11 @@ def _check(case) -> None:
     assert engine_value == best_composed(world, lines, REGION)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=examples(600, test=120),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(cases())
 def test_pipeline_objective_equals_brute_force_optimum(case) -> None:
     """The engine's choice is valid and as good as the best of every assignment."""
