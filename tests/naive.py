@@ -731,18 +731,25 @@ def composed_objective(world: ComposedWorld, lines: list[dict], region: str, pla
     return (-on_time, -units, late, substituted, made, len(pairs), round(cost, 6))
 
 
-def best_composed(world: ComposedWorld, lines: list[dict], region: str) -> tuple:
-    """The lexicographically smallest objective over every assignment of the order."""
+def composed_options(world: ComposedWorld, lines: list[dict], region: str) -> list[list[tuple]]:
+    """Every plan of each line of the order; the assignments are their product."""
     sizes: dict[str, int] = {}
     for line in lines:
         if line["ship_set"]:
             sizes[line["ship_set"]] = sizes.get(line["ship_set"], 0) + 1
     make_days = composed_make_days(world, lines, region)
-    sources = [world.sources(line, region) for line in lines]
-    options = [
-        _composed_plans(world, line, found, days, sizes.get(line["ship_set"], 0) > 1)
-        for line, found, days in zip(lines, sources, make_days, strict=True)
+    return [
+        _composed_plans(
+            world, line, world.sources(line, region), days, sizes.get(line["ship_set"], 0) > 1
+        )
+        for line, days in zip(lines, make_days, strict=True)
     ]
+
+
+def best_composed(world: ComposedWorld, lines: list[dict], region: str) -> tuple:
+    """The lexicographically smallest objective over every assignment of the order."""
+    make_days = composed_make_days(world, lines, region)
+    options = composed_options(world, lines, region)
     best: list[tuple] = []
 
     def visit(i: int, chosen: list[tuple]) -> None:

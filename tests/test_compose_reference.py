@@ -7,14 +7,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 
 import numpy as np
 import pytest
 from factories import AS_OF, SO, Event, Item, Snapshot, SourcingRule, Substitute
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from naive import ComposedWorld, CtpWorld, best_composed, composed_make_days, composed_objective
-from sizes import examples
+from naive import (
+    ComposedWorld,
+    CtpWorld,
+    best_composed,
+    composed_make_days,
+    composed_objective,
+    composed_options,
+)
+from sizes import SOAK, examples
 
 from promising.allocation import AllocationRules, ClassRule
 from promising.domain import Decision
@@ -32,6 +40,8 @@ REGION = "R"
 COSTS = (0.0, 0.5, 1.0, 2.5)
 SOURCES_MAX = 4
 """Most sources a line may have: brute force grows as their power."""
+ASSIGNMENTS_MAX = 10_000_000 if SOAK else 100_000
+"""Most assignments brute force enumerates for one order (an order past it is skipped)."""
 
 
 @st.composite
@@ -116,6 +126,8 @@ def cases(draw: st.DrawFn):
             )
         )  # fmt: skip
 
+    options = composed_options(world, lines, REGION)
+    assume(math.prod(len(plans) for plans in options) <= ASSIGNMENTS_MAX)
     snapshot = Snapshot(
         items=[Item(i, unit_cost=unit_cost[i], unit_price=price[i]) for i in ITEMS],
         locations=list(LOCATIONS),
