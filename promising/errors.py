@@ -42,6 +42,9 @@ class FieldViolation:
     path: FieldPath
     description: str
 
+    def __post_init__(self) -> None:
+        assert isinstance(self.path, tuple), f"a field path is a tuple, got {self.path!r}"
+
 
 class InvalidInput(PromisingError):
     """The request is malformed or out of range."""
