@@ -29,8 +29,9 @@ from promising.rpc.status import rich_status
 
 ROOT = Path(__file__).resolve().parent.parent
 
+BAD_QUANTITY = FieldViolation(("lines", 0, "quantity"), "must be > 0")
 CASES = [
-    (InvalidInput("bad", [FieldViolation(("lines", 0, "quantity"), "must be > 0")]), "INVALID_ARGUMENT"),
+    (InvalidInput("bad", [BAD_QUANTITY]), "INVALID_ARGUMENT"),
     (UnknownEntity("unknown item 'X'"), "INVALID_ARGUMENT"),
     (DuplicateRequest("request r1 was used before"), "ALREADY_EXISTS"),
     (NotFound("no hold h1"), "NOT_FOUND"),
