@@ -122,12 +122,15 @@ def _row_values(
 
 def _events(
     model: SupplyModel, row: int, supply: bool, added: list[tuple[int, int, int]]
-) -> GroupedEvents:
-    """The row's events with `added` appended, as the events of a one-row group."""
+) -> tuple[GroupedEvents, int]:
+    """The row's events with `added` appended, as the events of a one-row group (or, with
+    nothing added, where they are)."""
     events, at = model.events_of(row, supply)
+    if not added:
+        return events, at
     lo, hi = int(events.ptr[at]), int(events.ptr[at + 1])
     extra = np.array(added, dtype=np.int64).reshape(len(added), 3)
-    return GroupedEvents(
+    grouped = GroupedEvents(
         ptr=np.array([0, hi - lo + len(added)], dtype=np.int64),
         bucket=np.concatenate([events.bucket[lo:hi], extra[:, 0]]),
         quantity=np.concatenate([events.quantity[lo:hi], extra[:, 1]]),
@@ -136,3 +139,4 @@ def _events(
             [events.demand_class[lo:hi], np.full(len(added), -1, events.demand_class.dtype)]
         ),
     )
+    return grouped, 0

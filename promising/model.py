@@ -64,13 +64,14 @@ class GroupedEvents:
 
 
 class RowValues(NamedTuple):
-    """One item-location row as a fork changed it (`promising.fork`): its counted buckets and
-    its events, as `GroupedEvents` of that one row (row 0)."""
+    """One item-location row as a fork changed it (`promising.fork`): its counted buckets,
+    and its events as a row of some `GroupedEvents` (the model's own where a side is
+    unchanged, else a group of that one row)."""
 
     supply: np.ndarray  # int64, (horizon_days,)
     demand: np.ndarray
-    supply_events: GroupedEvents
-    demand_events: GroupedEvents
+    supply_events: tuple[GroupedEvents, int]
+    demand_events: tuple[GroupedEvents, int]
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ class SupplyModel:
         changed = self.overlay.get(row) if self.overlay else None
         if changed is None:
             return (self.supply_events if supply else self.demand_events), row
-        return (changed.supply_events if supply else changed.demand_events), 0
+        return changed.supply_events if supply else changed.demand_events
 
     # --- dates -------------------------------------------------------------------------
     def bucket_of(self, day: dt.date) -> int:
