@@ -76,6 +76,10 @@ def _integer(fields: dict[str, Any], name: str, minimum: int) -> int:
     return value
 
 
+SNAPSHOT_ID_SIZE_MAX = 128
+"""Longest snapshot id, in characters (like request and order ids)."""
+
+
 def _snapshot_id(fields: Any, format: str) -> str:
     """Check what every manifest has (a JSON object, its format and version, a snapshot id)
     and return the snapshot id."""
@@ -88,7 +92,13 @@ def _snapshot_id(fields: Any, format: str) -> str:
         raise _refuse("version", f"must be {VERSION}, got {version!r}")
     snapshot_id = fields.get("snapshot_id")
     if not isinstance(snapshot_id, str) or not snapshot_id:
-        raise _refuse("snapshot_id", f"must be a non-empty string, got {snapshot_id!r}")
+        raise _refuse("snapshot_id", f"must be a non-empty string, got {snapshot_id!r:.80}")
+    if len(snapshot_id) > SNAPSHOT_ID_SIZE_MAX:
+        # Every answer carries it: a huge id would push answers past the message limit, and a
+        # commit could be made yet answered as failed.
+        raise _refuse(
+            "snapshot_id", f"at most {SNAPSHOT_ID_SIZE_MAX} characters, got {len(snapshot_id)}"
+        )
     return snapshot_id
 
 

@@ -74,6 +74,7 @@ BOTH: list[tuple[str, Callable[[Path, str], Path], str | None]] = [
     ("no snapshot_id", _fields(snapshot_id=MISSING), "snapshot_id"),
     ("empty snapshot_id", _fields(snapshot_id=""), "snapshot_id"),
     ("snapshot_id a number", _fields(snapshot_id=7), "snapshot_id"),
+    ("snapshot_id too long", _fields(snapshot_id="s" * 129), "snapshot_id"),
 ]
 SNAPSHOT_ONLY: list[tuple[str, Callable[[Path, str], Path], str | None]] = [
     ("as_of month 13", _fields(as_of="2026-13-01"), "as_of"),

@@ -196,6 +196,8 @@ def promise_in(request: pb.PromiseOrderRequest) -> tuple[PromiseMode, list[LineR
     else:
         check_id(violations, ("order_id",), request.order_id, required=False)
     check_id(violations, ("ship_to_region",), request.ship_to_region, required=False)
+    check_id(violations, ("demand_class",), request.demand_class, required=False)
+    check_id(violations, ("customer_id",), request.customer_id, required=False)
     lines = lines_in(request, violations)
     violations.raise_if_any()
     assert mode is not None
