@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from kernels.ctp import take_capacity
-from kernels.sourcing import SOURCE_ATP, SOURCE_INDEX
+from kernels.sourcing import SOURCE_ATP, SOURCE_INDEX, lookahead_rows
 from promising.allocation import class_atp_row
 from promising.domain import SourceType
 from promising.ledger import Allocation, ReservationLedger
@@ -82,6 +82,12 @@ class Pools:
                 got = self._row_curve(source.row)
             self._curves[source.pool] = got
         return got
+
+    def lookahead(self, rows: np.ndarray) -> np.ndarray:
+        """LOOKAHEAD ATP of rows the kernel reads from the model's matrices as they are
+        (`computed_by_kernel`), in one pass: (len(rows), horizon)."""
+        model = self.model
+        return lookahead_rows(model.supply, model.demand, self.ledger.reserved, rows)
 
     def reserved_row(self, row: int) -> np.ndarray:
         """The row's reservations with the order's holds added (a view: do not write)."""

@@ -87,10 +87,15 @@ def build(
             wanted[pool] += line.quantity
     made = _make_options(days, pools, planner, problem, wanted)
     capacity = problem.capacity
-    for line in lines:
-        for s in line.sources.sources:
-            if s.pool >= 0 and s.limit > 0 and s.pool not in capacity:
-                capacity[s.pool] = np.maximum(pools.curve(s), 0)
+    sources = {s.pool: s for line in lines for s in line.sources.sources if s.pool >= 0}
+    plain = [p for p, s in sources.items() if s.limit > 0 and pools.computed_by_kernel(s)]
+    if plain:  # one kernel pass over the rows the model's matrices hold as they are
+        atp = pools.lookahead(np.array(plain, dtype=np.int64))
+        for i, pool in enumerate(plain):
+            capacity[pool] = np.maximum(atp[i], 0)
+    for pool, s in sources.items():
+        if s.limit > 0 and pool not in capacity:
+            capacity[pool] = np.maximum(pools.curve(s), 0)
 
     def units(source: Source, bucket: int) -> int:
         if bucket >= source.limit:
