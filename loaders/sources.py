@@ -16,7 +16,7 @@ from promising.snapshot import SnapshotData
 def _directory(path: Path) -> Path:
     if not path.is_dir():
         message = f"{path} is not a directory on the server"
-        raise InvalidInput(message, [FieldViolation("path", message)])
+        raise InvalidInput(message, [FieldViolation(("path",), message)])
     return path
 
 
