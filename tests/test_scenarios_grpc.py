@@ -5,6 +5,7 @@ bounds; deletion; a live refresh leaves scenarios on the version they forked."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from pathlib import Path
 
@@ -168,6 +169,46 @@ def test_reservations_fork_with_the_scenario(server: FileServer) -> None:
     assert quote(server, 5, 0).lines[0].status != pb.LINE_STATUS_ON_TIME
     assert quote(server, 5, 0, made.scenario_id).lsn == 1
     assert columns(server)["reserved"][0] == 7
+
+
+def test_live_commits_meanwhile_never_reach_a_scenario(server: FileServer) -> None:
+    """While live commits take A at L1 one unit at a time, every quote and profile on a
+    scenario made before answers exactly as at first."""
+    made = create(server, add_supply("A", "L1", 1, 4))
+    first = (quote(server, 18, 1, made.scenario_id).lines, columns(server, made.scenario_id))
+    stop = threading.Event()
+
+    def commit_all() -> None:
+        for _ in range(20):
+            server.stub.PromiseOrder(
+                order(COMMIT, line("1", "A", 1, 0, ship_from_location_id="L1"))
+            )
+        stop.set()
+
+    writer = threading.Thread(target=commit_all)
+    writer.start()
+    seen = 0
+    while not stop.is_set() or seen == 0:
+        again = (quote(server, 18, 1, made.scenario_id).lines, columns(server, made.scenario_id))
+        assert again == first
+        seen += 1
+    writer.join()
+    assert sum(columns(server)["reserved"]) == 20
+
+
+def test_streamed_quotes_on_a_scenario(server: FileServer) -> None:
+    """StreamPromiseOrders quotes on a scenario too, and refuses a HOLD on one per order."""
+    made = create(server, move("S2", 1))
+    quoted = order(QUOTE, line("1", "A", 14, 1, ship_from_location_id="L1"))
+    held = order(HOLD, line("1", "A", 1, 1, ship_from_location_id="L1"))
+    for request in (quoted, held):
+        request.scenario_id = made.scenario_id
+    (response,) = server.stub.StreamPromiseOrders(
+        iter([pb.StreamPromiseOrdersRequest(orders=[quoted, held])]), timeout=10
+    )
+    first, second = response.results
+    assert first.response.lines[0].status == pb.LINE_STATUS_ON_TIME
+    assert second.error.code == INVALID.value[0]
 
 
 def test_a_refresh_leaves_scenarios_on_their_version(server: FileServer, tmp_path: Path) -> None:
