@@ -16,6 +16,7 @@ from server_harness import COMMIT, HOLD, QUOTE, Clock, code_of, date, field_viol
 
 from promising.rpc import ServerOptions
 from promising.scenarios import ScenarioLimits
+from promising.scenarios.registry import pinned_bytes
 from promising.v1 import planning_service_pb2 as plan
 from promising.v1 import planning_service_pb2_grpc as plan_grpc
 from promising.v1 import promising_service_pb2 as pb
@@ -348,6 +349,30 @@ def test_memory_bound(tmp_path: Path, clock: Clock) -> None:
         assert code_of(lambda: create(fs, *changes)) == EXHAUSTED
         planning(fs).DeleteScenario(plan.DeleteScenarioRequest(scenario_id=made.scenario_id))
         assert code_of(lambda: create(fs, *changes)) == OK
+
+
+def test_scenarios_on_replaced_data_count_what_they_keep_alive(
+    tmp_path: Path, clock: Clock
+) -> None:
+    """After a snapshot load, a scenario on the old data still answers on it and keeps its
+    arrays alive; they count against the memory bound until it goes."""
+    with serve(tmp_path, clock) as fs:
+        assert fs.server is not None and fs.server.reservations is not None
+        old = create(fs)
+        fs.load(write_base(tmp_path / "snap-2", BASE_SUPPLY, BASE_DEMAND, snapshot_id="snap-2"))
+        assert columns(fs, old.scenario_id)["version"] == ("snap-1", 0)
+        registry = fs.server.scenarios
+        old_engine = registry.get(old.scenario_id).engine
+        pinned = pinned_bytes([old_engine], fs.server.reservations.engine)
+        assert pinned > 0
+        probe = create(fs)
+        assert probe.snapshot_id == "snap-2"
+        planning(fs).DeleteScenario(plan.DeleteScenarioRequest(scenario_id=probe.scenario_id))
+        limit = old.held_bytes + probe.held_bytes + pinned - 1
+        registry.limits = dataclasses.replace(registry.limits, held_bytes_max=limit)
+        assert code_of(lambda: create(fs)) == EXHAUSTED
+        planning(fs).DeleteScenario(plan.DeleteScenarioRequest(scenario_id=old.scenario_id))
+        assert code_of(lambda: create(fs)) == OK
 
 
 # --- discovery -----------------------------------------------------------------------------

@@ -89,8 +89,8 @@ class PlanningServicer:
             changes = changes_in(request)
             ttl_seconds = self.scenarios.ttl_seconds(request.ttl_seconds)
             self.scenarios.check_room()
-            engine, lsn = fork_live(live.reservations, live.current, changes)
-            scenario = self.scenarios.add(engine, lsn, ttl_seconds)
+            forked = fork_live(live.reservations, live.current, changes)
+            scenario = self.scenarios.add(forked.engine, forked.lsn, ttl_seconds, forked.live)
             expire = timestamp_pb2.Timestamp()
             expire.FromNanoseconds(round(scenario.expire_at * 1e9))
             return pb.CreateScenarioResponse(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import NamedTuple
 
 from promising.book import Reservations
 from promising.engine import Engine
@@ -25,13 +26,21 @@ ATTEMPTS = 3
 """Forks tried when a refresh swaps the live data in between (refreshes are rare)."""
 
 
+class Forked(NamedTuple):
+    """A fork of live: its engine, the journal position it holds every reservation up to,
+    and the live engine it forked."""
+
+    engine: Engine
+    lsn: int
+    live: Engine
+
+
 def fork_live(
     reservations: Reservations,
     current: Callable[[], Version],
     changes: Sequence[ScenarioChange],
-) -> tuple[Engine, int]:
-    """An engine on a fork of the live model, with `changes`, and of its reservations; and
-    the journal position the fork holds every reservation up to."""
+) -> Forked:
+    """A fork of the live model, with `changes`, and of its reservations."""
     for _ in range(ATTEMPTS):
         version = current()
         model = changed_model(version, changes)
@@ -40,7 +49,7 @@ def fork_live(
         taken = reservations.writer.submit(take).result(FORK_TIMEOUT_SECONDS)
         if taken is not None:
             live, ledger, lsn = taken
-            return Engine(model, ledger, like=live), lsn
+            return Forked(Engine(model, ledger, like=live), lsn, live)
     raise Unavailable("the live data kept changing while the scenario forked; retry")
 
 

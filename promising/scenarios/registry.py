@@ -10,7 +10,9 @@ holds then. Expired scenarios go on the next access and on a periodic sweep.
 
 A refresh of the live data leaves scenarios on the version they forked (each holds its
 model and ledger), so their answers keep naming that snapshot and delta; the arrays of a
-replaced version stay alive while a scenario forked from it does.
+replaced version stay alive while a scenario forked from it does, and count against the
+memory bound (`pinned_bytes`): after a snapshot load, new scenarios may be refused until
+the ones on the old data are deleted or expire.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from promising.engine import Engine
 from promising.errors import FieldViolation, InvalidInput, NotFound, Overloaded
@@ -60,6 +64,26 @@ class Scenario:
         return held_bytes(self.engine)
 
 
+def pinned_bytes(forks: list[Engine], live: Engine) -> int:
+    """Bytes of the large arrays (bucket matrices, events, the reserved matrix) that forks
+    keep alive and `live` no longer uses: those of versions a refresh replaced."""
+    used = {id(a) for a in _large_arrays(live)}
+    pinned: dict[int, int] = {}
+    for engine in forks:
+        for a in _large_arrays(engine):
+            if id(a) not in used:
+                pinned[id(a)] = a.nbytes
+    return sum(pinned.values())
+
+
+def _large_arrays(engine: Engine) -> list[np.ndarray]:
+    model = engine.model
+    arrays = [model.supply, model.demand, engine.ledger.reserved]
+    for events in (model.supply_events, model.demand_events):
+        arrays += [events.ptr, events.bucket, events.quantity, events.kind, events.demand_class]
+    return arrays
+
+
 class Scenarios:
     """Scenarios by id; thread-safe."""
 
@@ -89,17 +113,21 @@ class Scenarios:
             self._expire_locked()
             self._check_count()
 
-    def add(self, engine: Engine, lsn: int, ttl_seconds: int) -> Scenario:
-        """Keep a fork as a new scenario; `Overloaded` past the count or memory bound."""
+    def add(self, engine: Engine, lsn: int, ttl_seconds: int, live: Engine) -> Scenario:
+        """Keep a fork of `live` as a new scenario; `Overloaded` past the count or memory
+        bound."""
         scenario = Scenario(uuid.uuid4().hex, engine, lsn, self.clock() + ttl_seconds)
         size = scenario.held_bytes()
         with self._lock:
             self._expire_locked()
             self._check_count()
-            held = sum(s.held_bytes() for s in self._scenarios.values())
-            if held + size > self.limits.held_bytes_max:
+            scenarios = list(self._scenarios.values())
+            held = sum(s.held_bytes() for s in scenarios)
+            pinned = pinned_bytes([s.engine for s in scenarios], live)
+            if held + pinned + size > self.limits.held_bytes_max:
+                old = f", {pinned} of them arrays of replaced data" if pinned else ""
                 raise Overloaded(
-                    f"scenarios would hold {held + size} bytes, more than the "
+                    f"scenarios would hold {held + pinned + size} bytes{old}, more than the "
                     f"{self.limits.held_bytes_max} allowed (this one {size}); delete some or "
                     "wait for them to expire"
                 )
