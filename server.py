@@ -21,6 +21,7 @@ from types import FrameType
 from promising.model import SupplyModel
 from promising.refresh.watch import Watcher
 from promising.rpc import PromisingServer, ServerOptions
+from promising.scenarios import ScenarioLimits
 
 log = logging.getLogger("promising.server")
 
@@ -51,6 +52,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=ServerOptions.refresh_nice,
         help="CPU priority of snapshot and delta builds (higher: quotes first; 0: fastest)",
     )
+    limits = ScenarioLimits()
+    parser.add_argument(
+        "--scenarios-max", type=int, default=limits.count_max, help="what-if scenarios held"
+    )
+    parser.add_argument(
+        "--scenarios-memory-mb",
+        type=int,
+        default=limits.held_bytes_max // (1024 * 1024),
+        help="memory what-if scenarios may hold apart from live (MiB)",
+    )
     return parser.parse_args(argv)
 
 
@@ -68,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         max_concurrent_rpcs=args.max_concurrent_rpcs,
         max_message_bytes=args.max_message_bytes,
         refresh_nice=args.refresh_nice,
+        scenarios=ScenarioLimits(
+            count_max=args.scenarios_max,
+            held_bytes_max=args.scenarios_memory_mb * 1024 * 1024,
+        ),
     )
     server = PromisingServer(options)
     server.start()

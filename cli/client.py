@@ -18,6 +18,7 @@ from rich.table import Table
 
 from cli.calls import DEFAULT_ADDRESS, Address, Timeout, call
 from cli.output import console, fail
+from cli.scenario import scenario_app
 from promising.v1 import promising_service_pb2 as pb
 from promising.v1 import promising_service_pb2_grpc as pb_grpc
 
@@ -26,11 +27,15 @@ client_app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+client_app.add_typer(scenario_app, name="scenario")
 RequestId = Annotated[
     str | None, typer.Option(help="Idempotency key (default: a fresh one); reuse it to retry.")
 ]
 Lines = Annotated[list[str], typer.Argument(help="Lines, each ITEM:QTY[:DATE[:LOCATION]].")]
 OrderId = Annotated[str | None, typer.Option(help="Order id (default: a fresh one).")]
+ScenarioId = Annotated[
+    str | None, typer.Option("--scenario", help="On this what-if scenario, not live (quotes).")
+]
 
 _STATUS_COLOUR = {
     pb.LINE_STATUS_ON_TIME: "green",
@@ -53,6 +58,7 @@ def availability(
     to_date: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")] = None,
     rule: Annotated[str | None, typer.Option(help="ATP rule instead of the item's.")] = None,
     every_day: Annotated[bool, typer.Option("--all", help="Every day, not only changes.")] = False,
+    scenario: ScenarioId = None,
     address: Address = DEFAULT_ADDRESS,
     timeout: Timeout = 10.0,
 ) -> None:
@@ -64,6 +70,7 @@ def availability(
         request.to_date.CopyFrom(_date(to_date, "--to"))
     if rule:
         request.atp_rule_id = rule
+    request.scenario_id = scenario or ""
     response = call(Stub, address, lambda stub: stub.CheckAvailability(request, timeout=timeout))
     for profile in response.profiles:
         table = Table(
@@ -104,12 +111,13 @@ def promise(
     request_id: RequestId = None,
     region: Region = None,
     split: Split = False,
+    scenario: ScenarioId = None,
     address: Address = DEFAULT_ADDRESS,
     timeout: Timeout = 10.0,
 ) -> None:
     """Quote an order (nothing changes), or commit it with --commit."""
     mode = pb.PROMISE_MODE_COMMIT if commit else pb.PROMISE_MODE_QUOTE
-    _promise(lines, mode, order_id, request_id, 0, address, timeout, region, split)
+    _promise(lines, mode, order_id, request_id, 0, address, timeout, region, split, scenario)
 
 
 @client_app.command()
@@ -182,6 +190,7 @@ def _promise(
     timeout: float,
     region: str | None = None,
     split: bool = False,
+    scenario: str | None = None,
 ) -> None:
     reserving = mode != pb.PROMISE_MODE_QUOTE
     request = pb.PromiseOrderRequest(
@@ -191,6 +200,7 @@ def _promise(
         hold_ttl_seconds=ttl,
         ship_to_region=region or "",
         lines=[_line(text, i + 1) for i, text in enumerate(lines)],
+        scenario_id=scenario or "",
     )
     for line in request.lines:
         line.allow_split = split

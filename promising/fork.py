@@ -26,6 +26,7 @@ import numpy as np
 from promising.domain import DemandType, SupplyType
 from promising.engine import Engine
 from promising.errors import FieldViolation, InvalidInput
+from promising.ledger import ARRAY_OVERHEAD_BYTES, ForkedLedger
 from promising.model import GroupedEvents, RowValues, SupplyModel
 
 
@@ -53,6 +54,21 @@ def fork(engine: Engine, changes: Sequence[SupplyChange | DemandChange] = ()) ->
     """An engine on a copy-on-write fork of `engine`'s model and reservations, with
     `changes` applied to the fork's model only."""
     return Engine(changed(engine.model, changes), engine.ledger.fork(), like=engine)
+
+
+def held_bytes(engine: Engine) -> int:
+    """Estimated bytes a fork holds apart from what it shares: its changed rows and what its
+    ledger copied (`ForkedLedger.held_bytes`). For a bound on what forks may hold."""
+    total = 0
+    for values in list(engine.model.overlay.values()):
+        total += values.supply.nbytes + values.demand.nbytes + 2 * ARRAY_OVERHEAD_BYTES
+        for events in (values.supply_events, values.demand_events):
+            arrays = (events.ptr, events.bucket, events.quantity, events.kind, events.demand_class)
+            total += sum(a.nbytes + ARRAY_OVERHEAD_BYTES for a in arrays)
+    ledger = engine.ledger
+    if isinstance(ledger, ForkedLedger):
+        total += ledger.held_bytes()
+    return total
 
 
 def changed(model: SupplyModel, changes: Sequence[SupplyChange | DemandChange]) -> SupplyModel:

@@ -23,6 +23,7 @@ checked inside the writer.
 
 from __future__ import annotations
 
+import sys
 import weakref
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
@@ -57,6 +58,9 @@ class Reservation(NamedTuple):
     supplier_draws: tuple[CapacityDraw, ...] = ()  # supplier index, units (SUPPLIER)
     demand_class: str = ""
 
+
+ARRAY_OVERHEAD_BYTES = 112
+"""A small numpy array's header and its dict slot, roughly (memory estimates)."""
 
 Cell = tuple[int, int, int]
 """(row or resource or supplier, bucket, amount)."""
@@ -332,11 +336,43 @@ class ForkedLedger(ReservationLedger):
                 own = self._rows.setdefault(row, self.reserved[row].copy())
             own[bucket] += sign * amount
 
+    def held_bytes(self) -> int:
+        """Estimated bytes this fork holds apart from the ledger it forked: its own rows, its
+        copies of the small sums and of the reservations index (the reservations themselves
+        are shared). Grows as either side changes rows the fork still shares."""
+        rows = list(self._rows.values())  # the live writer may add rows meanwhile
+        classes = list(self._class_rows.values())
+        return (
+            sys.getsizeof(self._rows)
+            + sum(row.nbytes + ARRAY_OVERHEAD_BYTES for row in rows)
+            + sys.getsizeof(self._class_rows)
+            + sum(row.nbytes + ARRAY_OVERHEAD_BYTES for row in classes)
+            + self.capacity_used.nbytes
+            + self.supplier_used.nbytes
+            + sys.getsizeof(self._entries)
+        )
+
     def _full_reserved(self) -> np.ndarray:
         full = self.reserved.copy()
         for row, values in list(self._rows.items()):
             full[row] = values
         return full
+
+
+class _ForkRows:
+    """`reserved[row]` read through a fork's `reserved_row` (a fork's matrix is live's)."""
+
+    def __init__(self, ledger: ReservationLedger) -> None:
+        self.ledger = ledger
+
+    def __getitem__(self, row: int) -> np.ndarray:
+        return self.ledger.reserved_row(row)
+
+
+def reserved_rows(ledger: ReservationLedger) -> np.ndarray:
+    """What to index by row for a ledger's reserved units: the matrix itself, or for a fork
+    a reader of its own rows (only `[row]` is supported then)."""
+    return _ForkRows(ledger) if ledger.forked else ledger.reserved  # type: ignore[return-value]
 
 
 class _Cells(NamedTuple):

@@ -68,7 +68,23 @@ def _counted(
     buckets = events.bucket[lo:hi]
     kinds = events.kind[lo:hi]
     keep = (buckets >= 0) & (((mask >> kinds.astype(np.int64)) & 1) == 1)
-    return buckets[keep], events.quantity[lo:hi][keep], kinds[keep]
+    counted = buckets[keep], events.quantity[lo:hi][keep], kinds[keep]
+    if (counted[1] < 0).any():
+        return _netted(*counted)
+    return counted
+
+
+def _netted(
+    buckets: np.ndarray, quantity: np.ndarray, kinds: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Events summed by (day, type), keeping what is left > 0: a what-if fork takes units
+    away as negative events (`promising.fork`), which FIFO pegging must not see as such."""
+    keys = buckets.astype(np.int64) * 256 + kinds.astype(np.int64)
+    unique, inverse = np.unique(keys, return_inverse=True)
+    sums = np.zeros(unique.shape[0], dtype=np.int64)
+    np.add.at(sums, inverse, quantity)
+    left = sums > 0
+    return (unique // 256)[left], sums[left], (unique % 256)[left].astype(kinds.dtype)
 
 
 def peg_fulfillment(

@@ -198,6 +198,9 @@ def promise_in(request: pb.PromiseOrderRequest) -> tuple[PromiseMode, list[LineR
     check_id(violations, ("ship_to_region",), request.ship_to_region, required=False)
     check_id(violations, ("demand_class",), request.demand_class, required=False)
     check_id(violations, ("customer_id",), request.customer_id, required=False)
+    check_id(violations, ("scenario_id",), request.scenario_id, required=False)
+    if request.scenario_id and mode is not None and mode is not PromiseMode.QUOTE:
+        violations.add(("scenario_id",), "only with PROMISE_MODE_QUOTE (scenarios reserve nothing)")
     lines = lines_in(request, violations)
     violations.raise_if_any()
     assert mode is not None

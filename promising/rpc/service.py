@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import grpc
@@ -22,7 +22,9 @@ from promising.engine import Engine
 from promising.refresh.refresher import BUILD_NICE, Refresher, Sources
 from promising.refresh.version import Version, model_version
 from promising.rpc.admin import ADMIN_SERVICE_NAME, SupplyAdminServicer
+from promising.rpc.planning import PLANNING_SERVICE_NAME, PlanningServicer
 from promising.rpc.servicer import SERVICE_NAME, PromisingServicer
+from promising.scenarios import ScenarioLimits, Scenarios
 from promising.v1 import promising_service_pb2 as pb
 
 
@@ -43,10 +45,12 @@ class ServerOptions:
     refresh_nice: int = BUILD_NICE
     """CPU priority (nice) of the thread that builds snapshots and deltas aside: higher lets
     quotes go first (promising.refresh.refresher.BUILD_NICE), 0 refreshes fastest."""
+    scenarios: ScenarioLimits = field(default_factory=ScenarioLimits)
+    """How many what-if scenarios, how much memory they hold, how long they live."""
 
 
 class PromisingServer:
-    """A gRPC server for PromisingService plus health and reflection."""
+    """A gRPC server for PromisingService and PlanningService plus health and reflection."""
 
     def __init__(
         self,
@@ -54,7 +58,9 @@ class PromisingServer:
         extra_handlers: Sequence[grpc.GenericRpcHandler] = (),
     ) -> None:
         self.options = options
-        self.servicer = PromisingServicer()
+        self.scenarios = Scenarios(options.scenarios)
+        self.servicer = PromisingServicer(self.scenarios)
+        self.planning = PlanningServicer(self.scenarios)
         self.admin = SupplyAdminServicer()
         self.health = health.HealthServicer()
         self.reservations: Reservations | None = None
@@ -73,11 +79,15 @@ class PromisingServer:
         self._server.add_registered_method_handlers(
             ADMIN_SERVICE_NAME, self.admin.method_handlers()
         )
+        self._server.add_registered_method_handlers(
+            PLANNING_SERVICE_NAME, self.planning.method_handlers()
+        )
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         reflection.enable_server_reflection(
             (
                 SERVICE_NAME,
                 ADMIN_SERVICE_NAME,
+                PLANNING_SERVICE_NAME,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
                 reflection.SERVICE_NAME,
             ),
@@ -115,6 +125,12 @@ class PromisingServer:
         report = reservations.open()
         self.reservations = reservations
         self.servicer.attach(engine, reservations)
+        self.scenarios.clock = clock
+        fixed = version or model_version(engine.model)
+        self.planning.attach(
+            reservations, lambda: self.refresher.current if self.refresher else fixed
+        )
+        self.scenarios.start()
         if sources is not None:
             if version is not None and version.model is not engine.model:
                 raise ValueError("version must be the engine's model")
@@ -136,6 +152,8 @@ class PromisingServer:
         self._server.stop(grace_seconds).wait()
         self.servicer.detach()
         self.admin.detach()
+        self.planning.detach()
+        self.scenarios.stop()
         if self.refresher is not None:
             self.refresher.close()
         if self.reservations is not None:
@@ -147,3 +165,4 @@ class PromisingServer:
     def _set_health(self, status: health_pb2.HealthCheckResponse.ServingStatus.ValueType) -> None:
         self.health.set("", status)
         self.health.set(SERVICE_NAME, status)
+        self.health.set(PLANNING_SERVICE_NAME, status)

@@ -17,11 +17,13 @@ import grpc
 
 from promising.book import Answer, PromiseMode, PromiseOutcome, Reservations, ReservationState
 from promising.engine import Engine
-from promising.errors import NotReady
+from promising.errors import NotFound, NotReady
+from promising.ledger import reserved_rows
 from promising.pegging import explain
 from promising.rpc import convert, wire
 from promising.rpc.status import abort
 from promising.rpc.stream import WRITE_TIMEOUT_SECONDS, promise_stream
+from promising.scenarios import Scenario, Scenarios
 from promising.v1 import promising_service_pb2 as pb
 
 SERVICE_NAME = "promising.v1.PromisingService"
@@ -38,8 +40,10 @@ class Loaded:
 class PromisingServicer:
     """Answers PromisingService calls; UNAVAILABLE until `attach` gives it an engine."""
 
-    def __init__(self) -> None:
+    def __init__(self, scenarios: Scenarios | None = None) -> None:
         self._loaded: Loaded | None = None
+        self.scenarios = scenarios
+        """What-if scenarios quoted by `scenario_id` (PlanningService makes them)."""
 
     def attach(self, engine: Engine, reservations: Reservations) -> None:
         self._loaded = Loaded(engine, reservations)
@@ -103,11 +107,14 @@ class PromisingServicer:
         if mode is PromiseMode.QUOTE:
             lsn = loaded.reservations.lsn
             engine = loaded.engine
+            if request.scenario_id:
+                scenario = self._scenario(request.scenario_id)
+                engine, lsn = scenario.engine, scenario.lsn
             promise = engine.promise_order(
                 lines, request.demand_class, request.ship_to_region or None
             )
             if request.explain_supply:
-                promise = explain(engine.model, engine.ledger.reserved, promise)
+                promise = explain(engine.model, reserved_rows(engine.ledger), promise)
             return wire.promise_response(
                 request.order_id, promise.snapshot_id, lsn, promise, ReservationState.QUOTED,
                 delta_sequence=engine.model.delta_sequence,
@@ -117,7 +124,11 @@ class PromisingServicer:
 
     def _check_availability(self, request: pb.CheckAvailabilityRequest) -> bytes:
         loaded = self.loaded
-        model = loaded.engine.model
+        engine, lsn = loaded.engine, loaded.reservations.lsn
+        if request.scenario_id:
+            scenario = self._scenario(request.scenario_id)
+            engine, lsn = scenario.engine, scenario.lsn
+        model = engine.model
         violations = convert.Violations()
         if request.item_id not in model.item_index:
             violations.add(("item_id",), "unknown item" if request.item_id else "required")
@@ -130,8 +141,7 @@ class PromisingServicer:
         from_date = convert.date_in(request.from_date, ("from_date",), violations)
         to_date = convert.date_in(request.to_date, ("to_date",), violations)
         violations.raise_if_any()
-        lsn = loaded.reservations.lsn
-        profiles = loaded.engine.availability(
+        profiles = engine.availability(
             request.item_id,
             list(request.location_ids) or None,
             from_date,
@@ -142,6 +152,11 @@ class PromisingServicer:
         return convert.availability_out(
             profiles, model.snapshot_id, lsn, model.delta_sequence
         ).SerializeToString()
+
+    def _scenario(self, scenario_id: str) -> Scenario:
+        if self.scenarios is None:
+            raise NotFound(f"no scenario {scenario_id!r}: this server keeps none")
+        return self.scenarios.get(scenario_id)
 
     # --- wiring --------------------------------------------------------------------------
     def method_handlers(self) -> dict[str, grpc.RpcMethodHandler]:
