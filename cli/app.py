@@ -1,8 +1,9 @@
 """The `promising` command: every subcommand, mounted in one place.
 
 In this process, on a snapshot directory: `generate`, `availability`, `promise`, `serve`.
-Against a running server over gRPC: `client …` (quote, hold, commit, release) and `load`,
-`apply-delta`, `status` (refresh it); these need the generated stubs (`make proto`).
+Against a running server over gRPC: `client …` (quote, hold, commit, release), `load`,
+`apply-delta`, `status` (refresh it) and `loadtest`; these need the generated stubs
+(`make proto`).
 """
 
 from __future__ import annotations
@@ -28,12 +29,14 @@ def _mount_clients() -> None:
     try:
         from cli import admin
         from cli.client import client_app
+        from cli.loadtest.command import loadtest
     except ImportError:  # no gRPC stubs generated: the commands above still work
         return
     app.add_typer(client_app, name="client", help="Talk to a running server.")
     app.command("load")(admin.load)
     app.command("apply-delta")(admin.apply_delta)
     app.command("status")(admin.status)
+    app.command("loadtest")(loadtest)
 
 
 _mount_clients()
