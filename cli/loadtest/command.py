@@ -122,6 +122,12 @@ def loadtest(
         )
         started_at = dt.datetime.now(dt.UTC)
         draw = Draw(spec, catalogue, run_id)
+        if draw.days != spec.days:
+            errors.print(
+                f"[yellow]warning:[/] days {spec.days[0]}-{spec.days[1]} reach past the "
+                f"server's {catalogue.horizon_days}-day horizon; asking for "
+                f"{draw.days[0]}-{draw.days[1]}"
+            )
         start = time.perf_counter() + START_DELAY_S
         recorder = Recorder(start + spec.warmup, spec.duration)
         sender = Sender(channel, recorder, spec.timeout)

@@ -59,9 +59,12 @@ class Draw:
         self._kind_cdf = np.cumsum(weights / weights.sum())
         item_p = item_weights(len(catalogue.item_locations), spec.skew, self._rng)
         self._item_cdf = np.cumsum(item_p)
+        # the server refuses a date past its horizon: ask within it
+        high = max(0, min(spec.days[1], catalogue.horizon_days - 1))
+        self.days = (min(spec.days[0], high), high)
         self._dates = [
             _proto_date(catalogue.as_of + dt.timedelta(days=d))
-            for d in range(spec.days[0], spec.days[1] + 1)
+            for d in range(self.days[0], self.days[1] + 1)
         ]
         self._lock = threading.Lock()
         self._sequence = 0
