@@ -18,18 +18,16 @@ from cli.loadtest.spec import Workload
 
 def run_open_loop(spec: Workload, draw: Draw, sender: Sender, start: float) -> None:
     """Send at `spec.rate` from `start` for warm-up plus duration, then wait for the answers."""
-    interval = 1.0 / spec.rate
-    end = start + spec.warmup + spec.duration
+    calls = round(spec.rate * (spec.warmup + spec.duration))  # a count: no float boundary
     slots = threading.Semaphore(spec.max_in_flight)
-    k = 0
-    while (intended := start + k * interval) < end:
+    for k in range(calls):
+        intended = start + k / spec.rate
         call = draw.next()
         delay = intended - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
         slots.acquire()
         sender.future(call, intended, slots.release)
-        k += 1
     drain_until = time.perf_counter() + spec.timeout + 5.0
     for _ in range(spec.max_in_flight):  # every slot back: every call answered or timed out
         if not slots.acquire(timeout=max(0.0, drain_until - time.perf_counter())):

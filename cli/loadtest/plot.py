@@ -10,9 +10,9 @@ import numpy as np
 from cli.loadtest.report import decode_histogram
 
 
-def _curve(doc: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+def _curve(doc: dict[str, Any], key: str = "histogram") -> tuple[np.ndarray, np.ndarray]:
     """Latency (ms) at percentiles spaced evenly in 1/(1-p), up to what the count supports."""
-    h = decode_histogram(doc)
+    h = decode_histogram(doc, key)
     count = h.get_total_count()
     nines = np.linspace(0, max(1.0, np.log10(max(count, 10))), 160)
     percentiles = 100.0 * (1.0 - 10.0**-nines)
@@ -21,8 +21,9 @@ def _curve(doc: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def plot_run(doc: dict[str, Any], path: Path, baseline: dict[str, Any] | None = None) -> Path:
-    """Write the PNG: left, p50/p99/max and successful calls a second per timeline bin;
-    right, the latency percentile curve (and the baseline's, when comparing)."""
+    """Write the PNG: left, p50/p90/max and successful calls a second per timeline bin;
+    right, the latency percentile curve (and the baseline's, when comparing; and in an open
+    loop how late the generator sent, which the latencies include)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -46,7 +47,7 @@ def plot_run(doc: dict[str, Any], path: Path, baseline: dict[str, Any] | None = 
     over_time.patch.set_visible(False)
     for key, colour, label in (
         ("latency_us_p50", "#1f4e79", "p50"),
-        ("latency_us_p99", "#e67e22", "p99"),
+        ("latency_us_p90", "#e67e22", "p90"),
         ("latency_us_max", "#c0392b", "max"),
     ):
         values = [b[key] / 1000.0 if b["calls_ok"] else np.nan for b in bins]
@@ -65,7 +66,11 @@ def plot_run(doc: dict[str, Any], path: Path, baseline: dict[str, Any] | None = 
     if baseline is not None:
         bx, by = _curve(baseline)
         curve.plot(bx, by, color="#7f8c8d", linewidth=1.6, linestyle="--", label="baseline")
+    if doc["workload"]["loop"] == "open" and "send_lag_histogram" in doc:
+        lx, ly = _curve(doc, "send_lag_histogram")
+        curve.plot(lx, ly, color="#c0392b", linewidth=1.2, linestyle=":", label="send lag")
     curve.set_xscale("log")
+    curve.set_yscale("log")
     ticks = [1, 2, 10, 100, 1000, 10000, 100000]
     curve.xaxis.set_major_locator(FixedLocator(ticks))
     curve.xaxis.set_minor_formatter(NullFormatter())

@@ -28,6 +28,7 @@ COMPARED = (
     "lines_per_s",
 )
 
+LATE_US = 1000  # open loop: a send lag p99 above this is worth a warning
 LABELS = {"throughput_per_s": "calls/s", "lines_per_s": "lines/s"}
 
 
@@ -80,13 +81,19 @@ def document(recorder: Recorder, head: dict[str, Any], released: dict[str, int])
             ],
         },
         "released": released,
-        "histogram": base64.b64encode(recorder.total.latency.encode()).decode("ascii"),
+        "histogram": _encode(recorder.total.latency),
+        "send_lag_histogram": _encode(lag),
     }
 
 
-def decode_histogram(doc: dict[str, Any]) -> HdrHistogram:
-    """The latency histogram of all successful calls a document carries."""
-    return HdrHistogram.decode(base64.b64decode(doc["histogram"]))
+def _encode(h: HdrHistogram) -> str:
+    return base64.b64encode(h.encode()).decode("ascii")
+
+
+def decode_histogram(doc: dict[str, Any], key: str = "histogram") -> HdrHistogram:
+    """The latency histogram of all successful calls a document carries (or, with key
+    `send_lag_histogram`, how late the calls were sent)."""
+    return HdrHistogram.decode(base64.b64decode(doc[key]))
 
 
 def read_baseline(path: Path) -> dict[str, Any]:
@@ -161,9 +168,16 @@ def show(console: Console, doc: dict[str, Any], baseline: dict[str, Any] | None)
             f"send lag p50 {_ms(doc['send_lag_us_p50'])} ms, p99 {_ms(doc['send_lag_us_p99'])} "
             f"ms, max {_ms(doc['send_lag_us_max'])} ms"
         )
+    notes.append(f"load generator CPU {doc['client_cpu_us_per_call']:,.0f} µs a call")
     if doc["released"]:
         notes.append("released " + ", ".join(f"{c} {n:,}" for c, n in doc["released"].items()))
     console.print("[dim]" + "; ".join(notes) + "[/]")
+    if w["loop"] == "open" and doc["send_lag_us_p99"] > LATE_US:
+        console.print(
+            f"[yellow]the load generator sent late (send lag p99 "
+            f"{_ms(doc['send_lag_us_p99'])} ms): the latencies include it; the load "
+            "generator (or the machine it shares) limits this rate[/]"
+        )
     if baseline is not None:
         show_comparison(console, doc, baseline)
 
