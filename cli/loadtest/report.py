@@ -168,7 +168,7 @@ def show(console: Console, doc: dict[str, Any], baseline: dict[str, Any] | None)
             f"send lag p50 {_ms(doc['send_lag_us_p50'])} ms, p99 {_ms(doc['send_lag_us_p99'])} "
             f"ms, max {_ms(doc['send_lag_us_max'])} ms"
         )
-    notes.append(f"load generator CPU {doc['client_cpu_us_per_call']:,.0f} µs a call")
+    notes.append(f"load generator CPU {doc['client_cpu_percent']:.0f}% of a core")
     if doc["released"]:
         notes.append("released " + ", ".join(f"{c} {n:,}" for c, n in doc["released"].items()))
     console.print("[dim]" + "; ".join(notes) + "[/]")
