@@ -74,7 +74,7 @@ def test_closed_loop_document_shape(server: FileServer) -> None:
     assert len(bins) * doc["timeline"]["bin_seconds"] == pytest.approx(0.6)
     assert sum(b["calls_ok"] for b in bins) == total["calls_ok"]
     assert doc["calls_warmup"] > 0 and doc["released"] == {}
-    assert 0 < doc["client_cpu_percent"]
+    assert doc["client_cpu_percent"] > 0
 
 
 def test_open_loop_sends_on_schedule(server: FileServer) -> None:
