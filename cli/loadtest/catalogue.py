@@ -28,10 +28,6 @@ from promising.v1 import admin_service_pb2 as admin_pb
 from promising.v1 import admin_service_pb2_grpc as admin_grpc
 
 
-class CatalogueError(RuntimeError):
-    """No items to ask for: why, and what to pass instead."""
-
-
 @dataclass(frozen=True)
 class Catalogue:
     """The items to draw from and the server's calendar."""
@@ -50,13 +46,11 @@ def discover(
     channel: grpc.Channel, items: tuple[str, ...], snapshot: Path | None, timeout: float
 ) -> Catalogue:
     """The catalogue: `items` (ITEM or ITEM@LOCATION) if given, else the item-locations of
-    `snapshot` or of the server's snapshot."""
-    try:
-        status = admin_grpc.SupplyAdminServiceStub(channel).GetStatus(
-            admin_pb.GetStatusRequest(), timeout=timeout
-        )
-    except grpc.RpcError as error:
-        raise CatalogueError(f"GetStatus: {error.code().name}: {error.details()}") from None
+    `snapshot` or of the server's snapshot. Raises ValueError saying what to pass instead
+    when there is none, and grpc.RpcError when the server does not answer GetStatus."""
+    status = admin_grpc.SupplyAdminServiceStub(channel).GetStatus(
+        admin_pb.GetStatusRequest(), timeout=timeout
+    )
     as_of = dt.date(status.as_of.year, status.as_of.month, status.as_of.day)
     snapshot_id = status.version.snapshot_id
 
@@ -67,13 +61,13 @@ def discover(
         return made(tuple(_pair(text) for text in items), "--items")
     if snapshot is None:
         if not status.snapshot_path:
-            raise CatalogueError(
+            raise ValueError(
                 "the server names no snapshot directory (it was given a model): pass --items "
                 "or --snapshot"
             )
         snapshot = Path(status.snapshot_path)
         if not snapshot.is_dir():
-            raise CatalogueError(
+            raise ValueError(
                 f"the server's snapshot {snapshot} is not readable here: pass --snapshot (a "
                 "copy of it) or --items"
             )
@@ -81,9 +75,9 @@ def discover(
         manifest = read_manifest(snapshot)
         pairs = item_locations(snapshot)
     except SnapshotError as error:
-        raise CatalogueError(f"{snapshot}: {error}") from None
+        raise ValueError(f"{snapshot}: {error}") from None
     if not pairs:
-        raise CatalogueError(f"{snapshot}: no supply or demand rows, so no item-locations")
+        raise ValueError(f"{snapshot}: no supply or demand rows, so no item-locations")
     warning = ""
     if manifest.snapshot_id != snapshot_id:
         warning = f"{snapshot} is snapshot {manifest.snapshot_id}; the server's is {snapshot_id}"

@@ -13,13 +13,16 @@ from cli.loadtest.draw import Draw
 from cli.loadtest.send import Sender
 from cli.loadtest.spec import Workload
 
+WAKE_SECONDS = 0.25
+
 
 def run_closed_loop(spec: Workload, draw: Draw, sender: Sender, start: float) -> None:
     """`spec.concurrency` callers from `start` for warm-up plus duration."""
     end = start + spec.warmup + spec.duration
+    stop = threading.Event()
 
     def caller() -> None:
-        while time.perf_counter() < end:
+        while time.perf_counter() < end and not stop.is_set():
             sender.blocking(draw.next())
 
     callers = [
@@ -28,5 +31,12 @@ def run_closed_loop(spec: Workload, draw: Draw, sender: Sender, start: float) ->
     ]
     for thread in callers:
         thread.start()
-    for thread in callers:
-        thread.join()
+    try:
+        for thread in callers:
+            while thread.is_alive():  # wake often: Ctrl-C is handled only between waits
+                thread.join(WAKE_SECONDS)
+    except KeyboardInterrupt:  # Ctrl-C: the callers finish the call they are in, then stop
+        stop.set()
+        for thread in callers:
+            thread.join(spec.timeout)
+        raise

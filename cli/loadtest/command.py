@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from cli.calls import DEFAULT_ADDRESS, Address
-from cli.loadtest.catalogue import CatalogueError, discover
+from cli.loadtest.catalogue import discover
 from cli.loadtest.closed_loop import run_closed_loop
 from cli.loadtest.draw import Draw
 from cli.loadtest.open_loop import run_open_loop
@@ -24,7 +24,7 @@ from cli.loadtest.recorder import Recorder
 from cli.loadtest.release import release_orders
 from cli.loadtest.report import document, ratios, read_baseline, show
 from cli.loadtest.send import Sender
-from cli.loadtest.spec import SpecError, workload
+from cli.loadtest.spec import workload
 from cli.output import OutputFormat, console, errors, fail
 
 START_DELAY_S = 0.05  # between drawing the first call and its intended time
@@ -99,22 +99,23 @@ def loadtest(
     try:
         spec = workload(config, flags)
         baseline = read_baseline(compare) if compare is not None else None
-    except (SpecError, OSError, ValueError) as error:
+    except (OSError, ValueError) as error:
         raise fail(str(error)) from None
     with grpc.insecure_channel(address) as channel:
         try:
             catalogue = discover(channel, spec.items, snapshot, spec.timeout)
-        except CatalogueError as error:
+        except grpc.RpcError as error:
+            errors.print(f"[bold red]{error.code().name}[/]: {address}: {error.details()}")
+            raise typer.Exit(code=1) from None
+        except ValueError as error:
             errors.print(f"[bold red]error:[/] {address}: {error}")
             raise typer.Exit(code=1) from None
         if catalogue.warning:
             errors.print(f"[yellow]warning:[/] {catalogue.warning}")
         run_id = uuid.uuid4().hex[:8]
-        how = (
-            f"open loop at {spec.rate:g}/s"
-            if spec.open_loop
-            else (f"closed loop, {spec.concurrency} callers")
-        )
+        how = f"closed loop, {spec.concurrency} callers"
+        if spec.open_loop:
+            how = f"open loop at {spec.rate:g}/s"
         errors.print(
             f"[dim]loadtest {run_id}: {how}, {spec.warmup:g} s warm-up + {spec.duration:g} s "
             f"against {address}; {len(catalogue.item_locations):,} item-locations from "
@@ -132,7 +133,13 @@ def loadtest(
         recorder = Recorder(start + spec.warmup, spec.duration)
         sender = Sender(channel, recorder, spec.timeout)
         cpu_started, wall_started = time.process_time(), time.perf_counter()
-        (run_open_loop if spec.open_loop else run_closed_loop)(spec, draw, sender, start)
+        interrupted = False
+        try:
+            (run_open_loop if spec.open_loop else run_closed_loop)(spec, draw, sender, start)
+        except KeyboardInterrupt:  # report what was measured, release what was reserved
+            interrupted = True
+            recorder.duration = max(1e-3, time.perf_counter() - recorder.measure_from)
+            errors.print("[yellow]interrupted:[/] the report covers the calls made so far")
         cpu_s, wall_s = time.process_time() - cpu_started, time.perf_counter() - wall_started
         released: dict[str, int] = {}
         if sender.reserved_order_ids and release:
@@ -143,13 +150,14 @@ def loadtest(
         "started_at": started_at.isoformat(timespec="seconds"),
         "address": address,
         "run_id": run_id,
+        "interrupted": interrupted,
         "server": {
             "snapshot_id": catalogue.snapshot_id,
             "as_of": catalogue.as_of.isoformat(),
             "item_locations": len(catalogue.item_locations),
             "catalogue": catalogue.source,
         },
-        "workload": spec.to_json(),
+        "workload": {**spec.to_json(), "days": list(draw.days)},  # within the horizon
     }
     doc = document(recorder, head, released)
     # every thread of this process (gRPC's too) over the run: near 100, the generator is the

@@ -15,6 +15,8 @@ from cli.loadtest.draw import Draw
 from cli.loadtest.send import Sender
 from cli.loadtest.spec import Workload
 
+WAKE_SECONDS = 0.25
+
 
 def run_open_loop(spec: Workload, draw: Draw, sender: Sender, start: float) -> None:
     """Send at `spec.rate` from `start` for warm-up plus duration, then wait for the answers."""
@@ -29,6 +31,7 @@ def run_open_loop(spec: Workload, draw: Draw, sender: Sender, start: float) -> N
         slots.acquire()
         sender.future(call, intended, slots.release)
     drain_until = time.perf_counter() + spec.timeout + 5.0
-    for _ in range(spec.max_in_flight):  # every slot back: every call answered or timed out
-        if not slots.acquire(timeout=max(0.0, drain_until - time.perf_counter())):
-            break
+    returned = 0  # every slot back: every call answered or timed out
+    while returned < spec.max_in_flight and time.perf_counter() < drain_until:
+        if slots.acquire(timeout=WAKE_SECONDS):  # wake often: Ctrl-C is handled between waits
+            returned += 1

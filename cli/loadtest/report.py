@@ -127,7 +127,10 @@ def show(console: Console, doc: dict[str, Any], baseline: dict[str, Any] | None)
         else (f"closed loop, {w['concurrency']} callers")
     )
     table = Table(
-        title=f"promising loadtest: {how}, {w['duration']:g} s after {w['warmup']:g} s warm-up",
+        title=(
+            f"promising loadtest: {how}, {w['duration']:g} s after {w['warmup']:g} s warm-up"
+            + (f" (interrupted after {doc['measured_s']:g} s)" if doc["interrupted"] else "")
+        ),
         caption=(
             f"{doc['address']}, snapshot {doc['server']['snapshot_id']}, "
             f"{doc['server']['item_locations']:,} item-locations; "

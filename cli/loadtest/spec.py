@@ -38,10 +38,6 @@ class Kind(StrEnum):
     check = "check"  # CheckAvailability
 
 
-class SpecError(ValueError):
-    """A workload that cannot be run, with the key and why."""
-
-
 @dataclass(frozen=True)
 class Workload:
     """Everything that decides which calls are sent and when; defaults are a plain quote load."""
@@ -80,16 +76,17 @@ KEYS = {f.name for f in dataclasses.fields(Workload)}
 
 
 def workload(file: Path | None, flags: dict[str, Any]) -> Workload:
-    """The workload from a TOML file (or none) with the flags that were given laid over it."""
+    """The workload from a TOML file (or none) with the flags that were given laid over it;
+    ValueError names the key that cannot be run and why."""
     values: dict[str, Any] = {}
     if file is not None:
         try:
             values = tomllib.loads(file.read_text())
         except (OSError, tomllib.TOMLDecodeError) as error:
-            raise SpecError(f"{file}: {error}") from None
+            raise ValueError(f"{file}: {error}") from None
         unknown = sorted(set(values) - KEYS)
         if unknown:
-            raise SpecError(f"{file}: unknown keys {', '.join(unknown)} (known: {sorted(KEYS)})")
+            raise ValueError(f"{file}: unknown keys {', '.join(unknown)} (known: {sorted(KEYS)})")
     values.update({key: value for key, value in flags.items() if value is not None})
     return check(Workload(**{key: _parse(key, value) for key, value in values.items()}))
 
@@ -107,7 +104,7 @@ def _parse(key: str, value: Any) -> Any:
             return int(value)
         return float(value)
     except (TypeError, ValueError) as error:
-        raise SpecError(f"{key}: {value!r}: {error}") from None
+        raise ValueError(f"{key}: {value!r}: {error}") from None
 
 
 def parse_mix(value: str | dict[str, Any]) -> dict[Kind, float]:
@@ -137,19 +134,19 @@ def parse_range(value: str | int | list[int]) -> tuple[int, int]:
 
 
 def check(spec: Workload) -> Workload:
-    """The workload, or SpecError naming the first key that cannot be run."""
+    """The workload, or ValueError naming the first key that cannot be run."""
     if not spec.mix or any(w < 0 for w in spec.mix.values()) or sum(spec.mix.values()) <= 0:
-        raise SpecError("mix: give at least one kind a positive weight")
+        raise ValueError("mix: give at least one kind a positive weight")
     for key in ("lines", "quantity"):
         low, high = getattr(spec, key)
         if not 1 <= low <= high:
-            raise SpecError(f"{key}: need 1 <= low <= high, got {low}-{high}")
+            raise ValueError(f"{key}: need 1 <= low <= high, got {low}-{high}")
     if not 0 <= spec.days[0] <= spec.days[1]:
-        raise SpecError(f"days: need 0 <= low <= high, got {spec.days[0]}-{spec.days[1]}")
+        raise ValueError(f"days: need 0 <= low <= high, got {spec.days[0]}-{spec.days[1]}")
     if spec.skew < 0:
-        raise SpecError("skew: a Zipf exponent >= 0 (0: uniform)")
+        raise ValueError("skew: a Zipf exponent >= 0 (0: uniform)")
     if spec.rate < 0 or spec.concurrency < 1 or spec.max_in_flight < 1:
-        raise SpecError("rate >= 0, concurrency >= 1 and max_in_flight >= 1")
+        raise ValueError("rate >= 0, concurrency >= 1 and max_in_flight >= 1")
     if spec.duration <= 0 or spec.warmup < 0 or spec.timeout <= 0:
-        raise SpecError("duration and timeout > 0, warmup >= 0")
+        raise ValueError("duration and timeout > 0, warmup >= 0")
     return spec
