@@ -33,7 +33,7 @@ class Catalogue:
     """The items to draw from and the server's calendar."""
 
     item_locations: tuple[tuple[str, str], ...]
-    """(item, location) pairs; an empty location lets the server choose."""
+    """(item, location) pairs; an empty location names none (for an item at one location)."""
     as_of: dt.date
     horizon_days: int
     snapshot_id: str

@@ -121,11 +121,9 @@ def _ms(us: float) -> str:
 def show(console: Console, doc: dict[str, Any], baseline: dict[str, Any] | None) -> None:
     """The run as tables: latency and throughput per kind, errors by code, the comparison."""
     w = doc["workload"]
-    how = (
-        f"open loop at {w['rate']:g}/s"
-        if w["loop"] == "open"
-        else (f"closed loop, {w['concurrency']} callers")
-    )
+    how = f"closed loop, {w['concurrency']} callers"
+    if w["loop"] == "open":
+        how = f"open loop at {w['rate']:g}/s"
     table = Table(
         title=(
             f"promising loadtest: {how}, {w['duration']:g} s after {w['warmup']:g} s warm-up"

@@ -8,7 +8,7 @@ line wins over the file. Every key and its meaning:
     quantity = [1, 50]      # units per line, uniformly
     days = [5, 100]         # requested date: days after the server's as_of, uniformly
     skew = 1.1              # Zipf exponent over item-locations (hot SKUs); 0: uniform
-    items = ["A@L1", "B"]   # ITEM@LOCATION (or ITEM: the server picks) [the server's snapshot]
+    items = ["A@L1", "B"]   # ITEM@LOCATION, or ITEM if stocked at one place [server's snapshot]
     rate = 500              # open loop at this many calls a second (0: closed loop)
     concurrency = 8         # closed loop: callers, each waiting for its answer
     duration = 10.0         # seconds measured, after the warm-up
