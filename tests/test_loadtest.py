@@ -28,6 +28,18 @@ from promising.v1 import admin_service_pb2 as admin_pb
 from promising.v1 import promising_service_pb2 as pb
 
 runner = CliRunner()
+# The documented keys (README, "Load testing a running server"): keys may be added, never
+# renamed or dropped.
+DOCUMENT_KEYS = {
+    *("schema", "started_at", "address", "run_id", "interrupted", "server", "workload"),
+    *("client_cpu_percent", "measured_s", "calls_warmup", "total", "by_kind", "timeline"),
+    *("send_lag_us_p50", "send_lag_us_p99", "send_lag_us_max", "released", "histogram"),
+    "send_lag_histogram",
+}
+TALLY_KEYS = {
+    *("calls_ok", "calls_error", "throughput_per_s", "lines_per_s", "errors"),
+    *(f"latency_us_{p}" for p in ("p50", "p90", "p99", "p99_9", "max", "mean")),
+}
 SHORT = ("--duration", "0.6", "--warmup", "0.1", "--timeout", "5")
 
 
@@ -61,6 +73,7 @@ def test_closed_loop_document_shape(server: FileServer) -> None:
     that holds exactly the successful calls."""
     doc = loadtest(server, "--concurrency", "2")
     assert doc["schema"] == SCHEMA and doc["interrupted"] is False
+    assert set(doc) == DOCUMENT_KEYS and set(doc["total"]) == TALLY_KEYS
     assert doc["workload"]["loop"] == "closed" and doc["workload"]["concurrency"] == 2
     assert doc["server"]["item_locations"] > 0 and doc["server"]["catalogue"].endswith("snap")
     total = doc["total"]
@@ -146,6 +159,11 @@ def test_compare_and_plot(server: FileServer, tmp_path: Path) -> None:
     doc = json.loads((tmp_path / "run.json").read_text())
     ratios = doc["comparison"]["ratios"]
     assert set(ratios) >= {"latency_us_p50", "latency_us_p99_9", "throughput_per_s"}
+    assert doc["comparison"]["workload_changes"] == {
+        "concurrency": [1, 2],
+        "duration": [0.3, 0.6],
+    }
+    assert "workload changed: concurrency 1 → 2, duration 0.3 → 0.6" in result.stdout
     base = json.loads(baseline.read_text())
     expected = doc["total"]["latency_us_p50"] / base["total"]["latency_us_p50"]
     assert ratios["latency_us_p50"] == pytest.approx(expected, abs=1e-3)

@@ -10,5 +10,6 @@ recorder.py     HDR histograms, errors by status code, the timeline
 release.py      releasing what the run's HOLD and COMMIT calls reserved
 report.py       the JSON document, the tables, the ratios against a baseline
 plot.py         the PNG: latency over time and the percentile curve
-command.py      the command itself
+run.py          one load test, start to finish, as a function (for the benchmark harness)
+command.py      the command: flags, output
 """

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import sys
-import time
-import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,18 +13,11 @@ from rich.console import Console
 
 from cli.calls import DEFAULT_ADDRESS, Address
 from cli.loadtest.catalogue import discover
-from cli.loadtest.closed_loop import run_closed_loop
-from cli.loadtest.draw import Draw
-from cli.loadtest.open_loop import run_open_loop
 from cli.loadtest.plot import plot_run
-from cli.loadtest.recorder import Recorder
-from cli.loadtest.release import release_orders
-from cli.loadtest.report import document, ratios, read_baseline, show
-from cli.loadtest.send import Sender
+from cli.loadtest.report import comparison, read_baseline, show
+from cli.loadtest.run import run_loadtest
 from cli.loadtest.spec import workload
 from cli.output import OutputFormat, console, errors, fail
-
-START_DELAY_S = 0.05  # between drawing the first call and its intended time
 
 
 def _flag(help: str, *names: str) -> Any:
@@ -112,59 +102,9 @@ def loadtest(
             raise typer.Exit(code=1) from None
         if catalogue.warning:
             errors.print(f"[yellow]warning:[/] {catalogue.warning}")
-        run_id = uuid.uuid4().hex[:8]
-        how = f"closed loop, {spec.concurrency} callers"
-        if spec.open_loop:
-            how = f"open loop at {spec.rate:g}/s"
-        errors.print(
-            f"[dim]loadtest {run_id}: {how}, {spec.warmup:g} s warm-up + {spec.duration:g} s "
-            f"against {address}; {len(catalogue.item_locations):,} item-locations from "
-            f"{catalogue.source}[/]"
-        )
-        started_at = dt.datetime.now(dt.UTC)
-        draw = Draw(spec, catalogue, run_id)
-        if draw.days != spec.days:
-            errors.print(
-                f"[yellow]warning:[/] days {spec.days[0]}-{spec.days[1]} reach past the "
-                f"server's {catalogue.horizon_days}-day horizon; asking for "
-                f"{draw.days[0]}-{draw.days[1]}"
-            )
-        start = time.perf_counter() + START_DELAY_S
-        recorder = Recorder(start + spec.warmup, spec.duration)
-        sender = Sender(channel, recorder, spec.timeout)
-        cpu_started, wall_started = time.process_time(), time.perf_counter()
-        interrupted = False
-        try:
-            (run_open_loop if spec.open_loop else run_closed_loop)(spec, draw, sender, start)
-        except KeyboardInterrupt:  # report what was measured, release what was reserved
-            interrupted = True
-            recorder.duration = max(1e-3, time.perf_counter() - recorder.measure_from)
-            errors.print("[yellow]interrupted:[/] the report covers the calls made so far")
-        cpu_s, wall_s = time.process_time() - cpu_started, time.perf_counter() - wall_started
-        released: dict[str, int] = {}
-        if sender.reserved_order_ids and release:
-            released = release_orders(channel, sender.reserved_order_ids, run_id, spec.timeout)
-        elif sender.reserved_order_ids:
-            released = {"kept": len(sender.reserved_order_ids)}
-    head = {
-        "started_at": started_at.isoformat(timespec="seconds"),
-        "address": address,
-        "run_id": run_id,
-        "interrupted": interrupted,
-        "server": {
-            "snapshot_id": catalogue.snapshot_id,
-            "as_of": catalogue.as_of.isoformat(),
-            "item_locations": len(catalogue.item_locations),
-            "catalogue": catalogue.source,
-        },
-        "workload": {**spec.to_json(), "days": list(draw.days)},  # within the horizon
-    }
-    doc = document(recorder, head, released)
-    # every thread of this process (gRPC's too) over the run: near 100, the generator is the
-    # bottleneck
-    doc["client_cpu_percent"] = round(100 * cpu_s / wall_s, 1)
+        doc = run_loadtest(channel, address, spec, catalogue, release=release, say=errors.print)
     if baseline is not None:
-        doc["comparison"] = {"baseline": str(compare), "ratios": ratios(doc, baseline)}
+        doc["comparison"] = comparison(doc, baseline, compare)
     text = json.dumps(doc, indent=2)
     if json_path is not None:
         json_path.write_text(text + "\n")

@@ -103,6 +103,18 @@ def read_baseline(path: Path) -> dict[str, Any]:
     return doc
 
 
+def comparison(doc: dict[str, Any], baseline: dict[str, Any], path: Path) -> dict[str, Any]:
+    """What `--compare` adds to the document: the ratios, and the workload keys that differ
+    from the baseline's (a ratio between different workloads is read with them in mind)."""
+    before, after = baseline["workload"], doc["workload"]
+    changed = {
+        key: [before.get(key), after[key]]
+        for key in after
+        if key not in ("seed", "items") and before.get(key) != after[key]
+    }
+    return {"baseline": str(path), "ratios": ratios(doc, baseline), "workload_changes": changed}
+
+
 def ratios(doc: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float | None]:
     """This run over the baseline, per percentile and throughput (None where the baseline is
     0). Latency: below 1 is better; throughput: above 1 is better."""
@@ -112,6 +124,14 @@ def ratios(doc: dict[str, Any], baseline: dict[str, Any]) -> dict[str, float | N
         )
         for key in COMPARED
     }
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, dict):  # the mix
+        return ",".join(f"{k}={v:.0%}" for k, v in value.items())
+    if isinstance(value, list):
+        return "-".join(str(v) for v in value)
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _ms(us: float) -> str:
@@ -184,6 +204,7 @@ def show(console: Console, doc: dict[str, Any], baseline: dict[str, Any] | None)
 
 
 def show_comparison(console: Console, doc: dict[str, Any], baseline: dict[str, Any]) -> None:
+    changes = doc["comparison"]["workload_changes"]
     table = Table(title=f"against {doc['comparison']['baseline']} ({baseline['started_at']})")
     for column in ("", "baseline", "this run", "ratio"):
         table.add_column(column, justify="left" if not column else "right", no_wrap=True)
@@ -200,3 +221,10 @@ def show_comparison(console: Console, doc: dict[str, Any], baseline: dict[str, A
             f"[{colour}]{ratio:.2f}×[/]" if ratio is not None else "-",
         )
     console.print(table)
+    console.print(
+        "[dim]workload changed: "
+        + ", ".join(f"{key} {_short(b)} → {_short(a)}" for key, (b, a) in changes.items())
+        + "[/]"
+        if changes
+        else "[dim]same workload[/]"
+    )
