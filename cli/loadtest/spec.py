@@ -72,6 +72,7 @@ class Workload:
         return out
 
 
+LINES_MAX = 1000  # below draw.CHUNK: one order's lines come from one chunk of draws
 KEYS = {f.name for f in dataclasses.fields(Workload)}
 
 
@@ -141,6 +142,8 @@ def check(spec: Workload) -> Workload:
         low, high = getattr(spec, key)
         if not 1 <= low <= high:
             raise ValueError(f"{key}: need 1 <= low <= high, got {low}-{high}")
+    if spec.lines[1] > LINES_MAX:
+        raise ValueError(f"lines: at most {LINES_MAX} an order")
     if not 0 <= spec.days[0] <= spec.days[1]:
         raise ValueError(f"days: need 0 <= low <= high, got {spec.days[0]}-{spec.days[1]}")
     if spec.skew < 0:
