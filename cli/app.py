@@ -1,8 +1,9 @@
 """The `promising` command: every subcommand, mounted in one place.
 
 In this process, on a snapshot directory: `generate`, `availability`, `promise`, `serve`.
-Against a running server over gRPC: `client …` (quote, hold, commit, release) and `load`,
-`apply-delta`, `status` (refresh it); these need the generated stubs (`make proto`).
+Against a running server over gRPC: `client …` (quote, hold, commit, release), `load`,
+`apply-delta`, `status` (refresh it) and `loadtest`; these need the generated stubs
+(`make proto`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,11 @@ def _mount_clients() -> None:
     app.command("load")(admin.load)
     app.command("apply-delta")(admin.apply_delta)
     app.command("status")(admin.status)
+    try:
+        from cli.loadtest.command import loadtest
+    except ImportError:  # hdrhistogram not installed yet (`make setup`): the rest still works
+        return
+    app.command("loadtest")(loadtest)
 
 
 _mount_clients()
