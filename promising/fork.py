@@ -60,9 +60,13 @@ def held_bytes(engine: Engine) -> int:
     """Estimated bytes a fork holds apart from what it shares: its changed rows and what its
     ledger copied (`ForkedLedger.held_bytes`). For a bound on what forks may hold."""
     total = 0
-    for values in list(engine.model.overlay.values()):
+    model = engine.model
+    shared = (model.supply_events, model.demand_events)
+    for values in list(model.overlay.values()):
         total += values.supply.nbytes + values.demand.nbytes + 2 * ARRAY_OVERHEAD_BYTES
-        for events in (values.supply_events, values.demand_events):
+        for events, _ in (values.supply_events, values.demand_events):
+            if any(events is base for base in shared):
+                continue  # an unchanged side points into the model's own events
             arrays = (events.ptr, events.bucket, events.quantity, events.kind, events.demand_class)
             total += sum(a.nbytes + ARRAY_OVERHEAD_BYTES for a in arrays)
     ledger = engine.ledger
