@@ -30,11 +30,16 @@ $(STAMPS)/proto: $(STAMPS)/install $(PROTOS) scripts/gen_proto.py
 
 proto: $(STAMPS)/proto
 
+# `make test`: everything but the soaks, each hypothesis property at its cut-down size on fixed
+# examples (tests/sizes.py, tests/conftest.py). `make soak`: the slow tests, and every property
+# again at full size on fresh examples.
 test: setup
-	$(PY) -m pytest -q -m "not slow" -p no:cacheprovider --benchmark-disable
+	HYPOTHESIS_PROFILE=test $(PY) -m pytest -q -m "not slow" -p no:cacheprovider \
+		--benchmark-disable --durations=10
 
 soak: setup
-	$(PY) -m pytest -q -m slow
+	HYPOTHESIS_PROFILE=soak $(PY) -m pytest -q -m "slow or hypothesis" --benchmark-disable \
+		--durations=10
 
 bench: setup
 	$(PY) -m pytest benchmarks -q --benchmark-only --benchmark-columns=min,median,mean,max,rounds

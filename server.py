@@ -111,6 +111,7 @@ def _load(
     failure, stop the server."""
     try:
         # lazily: the server listens before loading
+        from loaders.manifest import manifest_kind
         from loaders.sources import FileSources
         from promising.book import JOURNAL_FILE
         from promising.engine import Engine
@@ -125,7 +126,7 @@ def _load(
         engine = Engine(model)
         replay = server.serve(engine, args.data_dir, sources=sources, version=version)
         if args.watch is not None and server.refresher is not None:
-            watcher = Watcher(args.watch, server.refresher, args.watch_interval)
+            watcher = Watcher(args.watch, server.refresher, manifest_kind, args.watch_interval)
             server.admin.watch_path = str(watcher.directory)
             watchers.append(watcher)
             watcher.start()

@@ -31,7 +31,7 @@ from refresh_deltas import delta_run
 from loaders.report import load_model_data
 from loaders.sources import FileSources
 from promising.engine import Engine
-from promising.refresh import snapshot_version
+from promising.refresh.version import snapshot_version
 from promising.rpc import PromisingServer, ServerOptions
 from promising.v1 import admin_service_pb2 as admin_pb
 from promising.v1 import promising_service_pb2 as pb

@@ -55,15 +55,3 @@ def take_capacity(free_row: np.ndarray, need: int, lo: int, hi: int, out: np.nda
         out[t] = take
         need -= take
     return need
-
-
-@jit
-def earliest_cumulative(free: np.ndarray, need: int, first_day: int, first_done: int) -> int:
-    """Earliest d >= first_done with sum(free[first_day .. d]) >= need, or -1 (supplier
-    capacity: a buy order ships a day's capacity at a time from its lead time on)."""
-    total = 0
-    for t in range(max(first_day, 0), free.shape[0]):
-        total += max(free[t], 0)
-        if t >= first_done and total >= need:
-            return t
-    return -1

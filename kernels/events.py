@@ -15,24 +15,45 @@ from kernels.config import jit, jit_parallel
 
 
 @jit
-def clip_buckets(days: np.ndarray, horizon: int, out: np.ndarray) -> tuple[int, int]:
-    """Day offsets → buckets: past due folds into 0, at or past `horizon` becomes -1.
+def bucket_of(day: int, horizon: int) -> int:
+    """The bucket of a day offset: past due folds into 0, at or past `horizon` is -1."""
+    if day < 0:
+        return 0
+    if day >= horizon:
+        return -1
+    return day
 
-    Returns (past_due_count, beyond_horizon_count).
-    """
+
+@jit
+def counted(bucket: int, type_mask: int, kind: int) -> bool:
+    """Whether an event counts in a rule's buckets: inside the horizon and of a type in the
+    rule's mask (bit `kind`)."""
+    return bucket >= 0 and ((type_mask >> kind) & 1) == 1
+
+
+@jit
+def clip_buckets(days: np.ndarray, horizon: int, out: np.ndarray) -> tuple[int, int]:
+    """`bucket_of` each day into `out`. Returns (past_due_count, beyond_horizon_count)."""
     past_due = 0
     beyond = 0
     for i in range(days.shape[0]):
         d = days[i]
-        if d < 0:
-            out[i] = 0
-            past_due += 1
-        elif d >= horizon:
-            out[i] = -1
-            beyond += 1
-        else:
-            out[i] = d
+        past_due += d < 0
+        beyond += d >= horizon
+        out[i] = bucket_of(d, horizon)
     return past_due, beyond
+
+
+@jit
+def group_ptr(groups: np.ndarray, group_count: int) -> np.ndarray:
+    """Where each group starts once members are ordered by group (CSR): the members of group
+    g take positions ptr[g]:ptr[g+1]. Counts, then a running sum: O(members + groups)."""
+    ptr = np.zeros(group_count + 1, dtype=np.int64)
+    for i in range(groups.shape[0]):
+        ptr[groups[i] + 1] += 1
+    for g in range(group_count):
+        ptr[g + 1] += ptr[g]
+    return ptr
 
 
 @jit
@@ -41,11 +62,7 @@ def group_by_row(rows: np.ndarray, row_count: int) -> tuple[np.ndarray, np.ndarr
 
     Stable: events keep their file order inside a row.
     """
-    ptr = np.zeros(row_count + 1, dtype=np.int64)
-    for i in range(rows.shape[0]):
-        ptr[rows[i] + 1] += 1
-    for r in range(row_count):
-        ptr[r + 1] += ptr[r]
+    ptr = group_ptr(rows, row_count)
     fill = ptr[:-1].copy()
     order = np.empty(rows.shape[0], dtype=np.int64)
     for i in range(rows.shape[0]):
@@ -71,11 +88,7 @@ def group_events(
     in row order (stable), days folded/cut as `clip_buckets` does, and its two counts.
     """
     n = rows.shape[0]
-    ptr = np.zeros(row_count + 1, dtype=np.int64)
-    for i in range(n):
-        ptr[rows[i] + 1] += 1
-    for r in range(row_count):
-        ptr[r + 1] += ptr[r]
+    ptr = group_ptr(rows, row_count)
     fill = ptr[:-1].copy()
     bucket = np.empty(n, dtype=np.int64)
     quantity = np.empty(n, dtype=np.int64)
@@ -88,13 +101,9 @@ def group_events(
         k = fill[r]
         fill[r] = k + 1
         d = days[i]
-        if d < 0:
-            d = 0
-            past_due += 1
-        elif d >= horizon:
-            d = -1
-            beyond += 1
-        bucket[k] = d
+        past_due += d < 0
+        beyond += d >= horizon
+        bucket[k] = bucket_of(d, horizon)
         quantity[k] = quantities[i]
         kind[k] = kinds[i]
         demand_class[k] = classes[i]
@@ -114,9 +123,8 @@ def bin_row(
     """Re-bin one row's grouped events under a type mask into `out` (zeroed here)."""
     out[:] = 0
     for i in range(ptr[row], ptr[row + 1]):
-        b = buckets[i]
-        if b >= 0 and (type_mask >> types[i]) & 1:
-            out[b] += quantities[i]
+        if counted(buckets[i], type_mask, types[i]):
+            out[buckets[i]] += quantities[i]
 
 
 @jit_parallel
@@ -138,9 +146,8 @@ def dense_from_grouped(
         row[:] = 0
         mask = row_type_mask[r]
         for i in range(ptr[r], ptr[r + 1]):
-            b = buckets[i]
-            if b >= 0 and (mask >> kinds[i]) & 1:
-                row[b] += quantities[i]
+            if counted(buckets[i], mask, kinds[i]):
+                row[buckets[i]] += quantities[i]
 
 
 @jit_parallel
@@ -153,9 +160,9 @@ def _lookahead_from_grouped(
         row[:] = 0
         for k in range(ptr[r], ptr[r + 1]):
             i = order[k]
-            d = days[i]
-            if d < horizon:
-                row[max(d, 0)] += quantities[i]
+            b = bucket_of(days[i], horizon)
+            if b >= 0:
+                row[b] += quantities[i]
         lookahead_inplace(row)
 
 

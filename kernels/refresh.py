@@ -10,22 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from kernels.config import jit
-
-
-@jit
-def _by_row(rows: np.ndarray, row_count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Counting sort: (ptr, order) with the events of row r at order[ptr[r]:ptr[r+1]]."""
-    ptr = np.zeros(row_count + 1, dtype=np.int64)
-    for i in range(rows.shape[0]):
-        ptr[rows[i] + 1] += 1
-    for r in range(row_count):
-        ptr[r + 1] += ptr[r]
-    fill = ptr[:-1].copy()
-    order = np.empty(rows.shape[0], dtype=np.int64)
-    for i in range(rows.shape[0]):
-        order[fill[rows[i]]] = i
-        fill[rows[i]] += 1
-    return ptr, order
+from kernels.events import counted, group_by_row
 
 
 @jit
@@ -51,67 +36,74 @@ def patch_grouped(
 
     `row_count` may exceed the old row count (rows appended, empty so far). Events are
     values: a removed event takes out the first event of its row equal in (bucket, quantity,
-    kind, class), which gives the same model as taking out any other equal one. Added events
-    go after a row's kept events, in their order. Returns the five new columns and the
-    number of removed events not found (0 unless the caller's index disagrees with the
-    model, a bug).
+    kind, class) not taken out yet, which gives the same model as taking out any other equal
+    one. Added events go after a row's kept events, in their order. Returns the new CSR
+    pointer, the four new columns and the number of removed events that their row did not
+    hold (0 unless the caller's index disagrees with the model, a bug).
     """
     old_rows = ptr.shape[0] - 1
-    removed_ptr, removed_order = _by_row(removed_row, row_count)
-    added_ptr, added_order = _by_row(added_row, row_count)
+    removed_ptr, removed_order = group_by_row(removed_row, row_count)
+    added_ptr, added_order = group_by_row(added_row, row_count)
+    # First pass: which old events go, hence each row's new size.
+    dropped = np.zeros(bucket.shape[0], dtype=np.bool_)
+    missing = 0
     count = np.zeros(row_count + 1, dtype=np.int64)
     for r in range(row_count):
-        kept = ptr[r + 1] - ptr[r] if r < old_rows else 0
-        net = added_ptr[r + 1] - added_ptr[r] - (removed_ptr[r + 1] - removed_ptr[r])
-        count[r + 1] = count[r] + kept + net
-    total = count[row_count]
-    out_bucket = np.empty(total, dtype=bucket.dtype)
-    out_quantity = np.empty(total, dtype=quantity.dtype)
-    out_kind = np.empty(total, dtype=kind.dtype)
-    out_class = np.empty(total, dtype=demand_class.dtype)
-    used = np.zeros(removed_row.shape[0], dtype=np.bool_)
-    missing = 0
-    for r in range(row_count):
-        k = count[r]
-        end = count[r + 1]
+        size = 0
         if r < old_rows:
-            first, last = removed_ptr[r], removed_ptr[r + 1]
-            for i in range(ptr[r], ptr[r + 1]):
-                skip = False
-                for m in range(first, last):
-                    j = removed_order[m]
+            size = ptr[r + 1] - ptr[r]
+            for m in range(removed_ptr[r], removed_ptr[r + 1]):
+                j = removed_order[m]
+                found = False
+                for i in range(ptr[r], ptr[r + 1]):
                     if (
-                        not used[j]
+                        not dropped[i]
                         and removed_bucket[j] == bucket[i]
                         and removed_quantity[j] == quantity[i]
                         and removed_kind[j] == kind[i]
                         and removed_class[j] == demand_class[i]
                     ):
-                        used[j] = True
-                        skip = True
+                        dropped[i] = True
+                        found = True
                         break
-                if skip:
-                    continue
-                if k >= end:
+                if found:
+                    size -= 1
+                else:
                     missing += 1
-                    continue
-                out_bucket[k] = bucket[i]
-                out_quantity[k] = quantity[i]
-                out_kind[k] = kind[i]
-                out_class[k] = demand_class[i]
-                k += 1
+        else:
+            missing += removed_ptr[r + 1] - removed_ptr[r]
+        count[r + 1] = count[r] + size + added_ptr[r + 1] - added_ptr[r]
+    # Second pass: copy what stays, then append what comes, row by row.
+    total = count[row_count]
+    out_bucket = np.empty(total, dtype=bucket.dtype)
+    out_quantity = np.empty(total, dtype=quantity.dtype)
+    out_kind = np.empty(total, dtype=kind.dtype)
+    out_class = np.empty(total, dtype=demand_class.dtype)
+    for r in range(row_count):
+        k = count[r]
+        if r < old_rows and removed_ptr[r] == removed_ptr[r + 1]:  # untouched: one block
+            first, last = ptr[r], ptr[r + 1]
+            end = k + last - first
+            out_bucket[k:end] = bucket[first:last]
+            out_quantity[k:end] = quantity[first:last]
+            out_kind[k:end] = kind[first:last]
+            out_class[k:end] = demand_class[first:last]
+            k = end
+        elif r < old_rows:
+            for i in range(ptr[r], ptr[r + 1]):
+                if not dropped[i]:
+                    out_bucket[k] = bucket[i]
+                    out_quantity[k] = quantity[i]
+                    out_kind[k] = kind[i]
+                    out_class[k] = demand_class[i]
+                    k += 1
         for m in range(added_ptr[r], added_ptr[r + 1]):
             j = added_order[m]
-            if k < end:
-                out_bucket[k] = added_bucket[j]
-                out_quantity[k] = added_quantity[j]
-                out_kind[k] = added_kind[j]
-                out_class[k] = added_class[j]
-                k += 1
-        missing += end - k
-    for j in range(used.shape[0]):
-        if not used[j]:
-            missing += 1
+            out_bucket[k] = added_bucket[j]
+            out_quantity[k] = added_quantity[j]
+            out_kind[k] = added_kind[j]
+            out_class[k] = added_class[j]
+            k += 1
     return count, out_bucket, out_quantity, out_kind, out_class, missing
 
 
@@ -152,7 +144,5 @@ def patch_dense(
     Events past the horizon (bucket -1) count nowhere, as in `dense_from_grouped`.
     """
     for i in range(rows.shape[0]):
-        b = buckets[i]
-        r = rows[i]
-        if b >= 0 and (row_type_mask[r] >> kinds[i]) & 1:
-            matrix[r, b] += sign * quantities[i]
+        if counted(buckets[i], row_type_mask[rows[i]], kinds[i]):
+            matrix[rows[i], buckets[i]] += sign * quantities[i]

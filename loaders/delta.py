@@ -3,8 +3,8 @@
 A delta is a directory like a snapshot: `manifest.json`, written last, and a `supply` and/or
 `demand` table (Parquet or Arrow IPC) with the snapshot's columns plus `op`: `UPSERT` inserts
 the row or replaces the row with the same id, `DELETE` removes the row with that id (its
-other columns may be null). The manifest names the snapshot the delta is for and its place
-in the sequence of deltas on it:
+other columns may be null). The manifest (`loaders.manifest`, checked as a snapshot's is)
+names the snapshot the delta is for and its place in the sequence of deltas on it:
 
     {"format": "promising-delta", "version": 1, "snapshot_id": "...", "sequence": 1}
 
@@ -17,8 +17,6 @@ of sequence. Ids are checked against the running data when the delta is applied.
 from __future__ import annotations
 
 import dataclasses
-import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,33 +25,18 @@ import pyarrow.compute as pc
 
 from loaders import tables as t
 from loaders.encode import day_offsets, encode_enum, index_of, integers, lookup, optional_column
-from loaders.manifest import MANIFEST_FILE
+from loaders.manifest import DeltaManifest, read_delta_manifest
 from loaders.reader import EXTENSIONS, read_table
 from loaders.validate import check_unique, refuse
-from loaders.writer import Format, TableWriter, start_snapshot
+from loaders.writer import Format, TableWriter, start_snapshot, write_manifest
+from promising.delta import ID_COLUMNS, TABLES, Delta, TableChanges
 from promising.domain import DemandType, SupplyType
-from promising.errors import Conflict, SnapshotError, SnapshotProblem
+from promising.errors import Conflict, SnapshotError
 from promising.model import SupplyModel
-from promising.refresh.changes import ID_COLUMNS, TABLES, Delta, TableChanges
 from promising.snapshot import EventTable
 
-FORMAT = "promising-delta"
-VERSION = 1
 OPS = ("UPSERT", "DELETE")
 _KINDS = {"supply": SupplyType, "demand": DemandType}
-
-
-@dataclass(frozen=True)
-class DeltaManifest:
-    """The validated manifest of a delta."""
-
-    snapshot_id: str
-    sequence: int
-
-    def to_json(self) -> str:
-        fields = {"format": FORMAT, "version": VERSION}
-        fields |= {"snapshot_id": self.snapshot_id, "sequence": self.sequence}
-        return json.dumps(fields, indent=2)
 
 
 def _spec(table: str) -> t.TableSpec:
@@ -64,34 +47,6 @@ def _spec(table: str) -> t.TableSpec:
         for c in spec.columns
     )
     return t.TableSpec(table, (*columns, t.Column("op", t.Kind.STR)), required=False)
-
-
-def read_delta_manifest(path: str | Path) -> DeltaManifest:
-    """Read and check a delta's `manifest.json`."""
-
-    def bad(field: str | None, message: str) -> SnapshotError:
-        return SnapshotError(SnapshotProblem("manifest", field, message))
-
-    file = Path(path) / MANIFEST_FILE
-    try:
-        fields = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise bad(None, f"{file} not found") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise bad(None, f"cannot read {file}: {exc}") from None
-    if not isinstance(fields, dict):
-        raise bad(None, "must be a JSON object")
-    if fields.get("format") != FORMAT:
-        raise bad("format", f"must be {FORMAT!r}, got {fields.get('format')!r}")
-    if fields.get("version") != VERSION:
-        raise bad("version", f"must be {VERSION}, got {fields.get('version')!r}")
-    snapshot_id = fields.get("snapshot_id")
-    if not isinstance(snapshot_id, str) or not snapshot_id:
-        raise bad("snapshot_id", f"must be a non-empty string, got {snapshot_id!r}")
-    sequence = fields.get("sequence")
-    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1:
-        raise bad("sequence", f"must be an integer >= 1, got {sequence!r}")
-    return DeltaManifest(snapshot_id, sequence)
 
 
 def read_delta(path: str | Path, model: SupplyModel) -> Delta:
@@ -224,7 +179,5 @@ def write_delta(
     for name, table in tables.items():
         with TableWriter(directory, name, table.schema, format) as writer:
             writer.write(table.unify_dictionaries() if format == "arrow" else table)
-    temporary = directory / f".{MANIFEST_FILE}.tmp"
-    temporary.write_text(DeltaManifest(snapshot_id, sequence).to_json() + "\n", encoding="utf-8")
-    temporary.replace(directory / MANIFEST_FILE)
+    write_manifest(directory, DeltaManifest(snapshot_id, sequence))
     return directory

@@ -6,21 +6,22 @@ from pathlib import Path
 
 from loaders.delta import read_delta
 from loaders.report import LoadReport, load_model_data
+from promising.delta import Delta
 from promising.errors import FieldViolation, InvalidInput
 from promising.model import SupplyModel
-from promising.refresh import Delta, Version
+from promising.refresh.version import Version
 from promising.snapshot import SnapshotData
 
 
 def _directory(path: Path) -> Path:
     if not path.is_dir():
         message = f"{path} is not a directory on the server"
-        raise InvalidInput(message, [FieldViolation("path", message)])
+        raise InvalidInput(message, [FieldViolation(("path",), message)])
     return path
 
 
 class FileSources:
-    """`promising.refresh.Sources` over the server's file system."""
+    """`promising.refresh.refresher.Sources` over the server's file system."""
 
     def __init__(self) -> None:
         self.last_report: LoadReport | None = None

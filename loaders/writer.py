@@ -15,7 +15,7 @@ from typing import Literal
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from loaders.manifest import MANIFEST_FILE, Manifest
+from loaders.manifest import MANIFEST_FILE, DeltaManifest, Manifest
 from loaders.reader import EXTENSIONS
 
 Format = Literal["parquet", "arrow"]
@@ -86,8 +86,8 @@ def start_snapshot(directory: str | Path) -> Path:
     return path
 
 
-def write_manifest(directory: str | Path, manifest: Manifest) -> None:
-    """Write `manifest.json`: the step that makes the snapshot loadable."""
+def write_manifest(directory: str | Path, manifest: Manifest | DeltaManifest) -> None:
+    """Write `manifest.json`: the step that makes the snapshot or delta loadable."""
     temporary = Path(directory) / f".{MANIFEST_FILE}.tmp"
     temporary.write_text(manifest.to_json() + "\n", encoding="utf-8")
     temporary.replace(Path(directory) / MANIFEST_FILE)

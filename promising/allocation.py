@@ -104,7 +104,7 @@ def class_atp_row(
     classes = len(setup.names)
     horizon = model.horizon_days
     demand = np.zeros((classes + 1, horizon), dtype=np.int64)
-    events = model.demand_events
+    events, at = model.events_of(row, False)
     rule = int(model.items.atp_rule[int(model.row_item[row])])
     demand_by_class(
         events.ptr,
@@ -112,12 +112,12 @@ def class_atp_row(
         events.quantity,
         events.kind,
         events.demand_class,
-        row,
+        at,
         int(model.rules.demand_mask[rule]),
         setup.class_to_pool,
         demand,
     )
-    held_total = ledger.reserved[row]
+    held_total = ledger.reserved_row(row)
     if held_total.any():
         classified = np.zeros(horizon, dtype=np.int64)
         for k, name in enumerate(setup.names):
@@ -129,5 +129,5 @@ def class_atp_row(
     if pending is not None:
         demand[setup.index] += pending
     out = np.empty((classes, horizon), dtype=np.int64)
-    class_atp(model.supply[row], demand, setup.percent_bp, setup.fixed, setup.can_lower, out)
+    class_atp(model.supply_row(row), demand, setup.percent_bp, setup.fixed, setup.can_lower, out)
     return out[setup.index]

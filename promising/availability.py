@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,12 +45,16 @@ def bucket_range(
     violations = []
     if first > model.horizon_days - 1:
         violations.append(
-            FieldViolation("from_date", f"{from_date} is after the horizon end {model.horizon_end}")
+            FieldViolation(
+                ("from_date",), f"{from_date} is after the horizon end {model.horizon_end}"
+            )
         )
     if to_date is not None and last < 0:
-        violations.append(FieldViolation("to_date", f"{to_date} is before as_of {model.as_of}"))
+        violations.append(FieldViolation(("to_date",), f"{to_date} is before as_of {model.as_of}"))
     if from_date is not None and to_date is not None and to_date < from_date:
-        violations.append(FieldViolation("to_date", f"{to_date} is before from_date {from_date}"))
+        violations.append(
+            FieldViolation(("to_date",), f"{to_date} is before from_date {from_date}")
+        )
     if violations:
         raise InvalidInput("bad date range", violations)
     return first, min(last, model.horizon_days - 1)
@@ -57,14 +62,15 @@ def bucket_range(
 
 def profile(
     model: SupplyModel,
-    reserved: np.ndarray,
+    reserved: Callable[[int], np.ndarray],
     item: int,
     location: int,
     rule: int | None,
     first: int,
     last: int,
 ) -> AvailabilityProfile:
-    """Profile of one item-location under the item's rule or `rule` (a rule index)."""
+    """Profile of one item-location under the item's rule or `rule` (a rule index);
+    `reserved(row)` gives a row's reservations (`ReservationLedger.reserved_row`)."""
     horizon = model.horizon_days
     item_rule = int(model.items.atp_rule[item])
     rule = item_rule if rule is None else rule
@@ -78,14 +84,14 @@ def profile(
         rules.supply_mask[rule] == rules.supply_mask[item_rule]
         and rules.demand_mask[rule] == rules.demand_mask[item_rule]
     ):
-        supply, demand, held = model.supply[row], model.demand[row], reserved[row]
+        supply, demand, held = model.supply_row(row), model.demand_row(row), reserved(row)
     else:
         supply = np.empty(horizon, dtype=np.int64)
         demand = np.empty(horizon, dtype=np.int64)
-        s, d = model.supply_events, model.demand_events
-        bin_row(s.ptr, s.bucket, s.quantity, s.kind, row, int(rules.supply_mask[rule]), supply)
-        bin_row(d.ptr, d.bucket, d.quantity, d.kind, row, int(rules.demand_mask[rule]), demand)
-        held = reserved[row]
+        (s, r), (d, _) = model.events_of(row, True), model.events_of(row, False)
+        bin_row(s.ptr, s.bucket, s.quantity, s.kind, r, int(rules.supply_mask[rule]), supply)
+        bin_row(d.ptr, d.bucket, d.quantity, d.kind, r, int(rules.demand_mask[rule]), demand)
+        held = reserved(row)
     atp = np.empty(horizon, dtype=np.int64)
     atp_row(supply, demand, held, int(rules.consumption[rule]), bool(rules.accumulate[rule]), atp)
     window = slice(first, last + 1)

@@ -73,12 +73,12 @@ class _Overlay:
 
     def reserved(self, row: int) -> np.ndarray:
         got = self.rows.get(row)
-        return self._ledger.reserved[row] if got is None else got
+        return self._ledger.reserved_row(row) if got is None else got
 
     def hold(self, allocation: Allocation, sign: int = 1) -> None:
         row = self.rows.get(allocation.row)
         if row is None:
-            row = self.rows[allocation.row] = self._ledger.reserved[allocation.row].copy()
+            row = self.rows[allocation.row] = self._ledger.reserved_row(allocation.row).copy()
         row[allocation.bucket] += sign * allocation.quantity
 
 
@@ -190,5 +190,10 @@ class CtpPlanner:
             return -1
         model = self.model
         return earliest_bucket(
-            model.supply[row], model.demand[row], overlay.reserved(row), 0, need, model.horizon_days
+            model.supply_row(row),
+            model.demand_row(row),
+            overlay.reserved(row),
+            0,
+            need,
+            model.horizon_days,
         )

@@ -6,7 +6,7 @@ Codes are positions in the tuples below; kernels see only the integers. The orde
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 
 
 class SupplyType(IntEnum):
@@ -57,6 +57,17 @@ class LineStatus(IntEnum):
     LATE = 1
     PARTIAL = 2
     UNAVAILABLE = 3
+
+
+class SourceType(StrEnum):
+    """Where a fulfilment's units come from; values are the proto's `SourceType` names."""
+
+    ATP = "ATP"
+    """Taken from a location's available-to-promise stock."""
+    CTP = "CTP"
+    """Made at a plant (capable-to-promise): components and resource capacity held."""
+    SUPPLIER = "SUPPLIER"
+    """Bought from a supplier within its daily capacity."""
 
 
 class Decision(IntEnum):

@@ -1,16 +1,24 @@
 """Every error the engine raises, grouped by what the caller can do about it.
 
     PromisingError
-    ├── InvalidInput          the request is wrong; fix it and retry   → INVALID_ARGUMENT
-    │   └── UnknownEntity     an item, location or rule id is unknown  → INVALID_ARGUMENT
-    ├── NotFound              a hold, order or reservation is unknown  → NOT_FOUND
-    ├── Conflict              state forbids it (expired hold)          → FAILED_PRECONDITION
-    ├── DuplicateRequest      a request_id reused with other content   → ALREADY_EXISTS
-    ├── Overloaded            too much at once, or too big             → RESOURCE_EXHAUSTED
-    └── SnapshotError         a snapshot or delta is refused; the engine keeps what it had
+    │  fix the request, then send it again
+    ├── InvalidInput            the request is wrong                    → INVALID_ARGUMENT
+    │   └── UnknownEntity       an item, location or rule id is unknown → INVALID_ARGUMENT
+    ├── DuplicateRequest        a request_id reused with other content  → ALREADY_EXISTS
+    │  look at the state first: what the request names is gone or has moved on
+    ├── NotFound                a hold, order or reservation is unknown → NOT_FOUND
+    ├── Conflict                state forbids it (expired hold)         → FAILED_PRECONDITION
+    │  send the same request again later
+    ├── Overloaded              too much at once, or too big            → RESOURCE_EXHAUSTED
+    ├── Unavailable             the server cannot take it now           → UNAVAILABLE
+    │   ├── NotReady            still loading its snapshot and journal, or shutting down
+    │   └── JournalUnavailable  the journal stopped or failed to commit (restart the server)
+    │  fix the files (an operator's job)
+    └── SnapshotError           a snapshot or delta is refused; the engine keeps what it had
 
-Business outcomes (short, late) are not errors: they are `LineStatus` values.
-The mapping to gRPC status codes lives once, at the server edge.
+Business outcomes (short, late) are not errors: they are `LineStatus` values; our own bugs
+are `assert`s. The mapping to gRPC status codes lives once, at the server edge
+(`promising.rpc.status`).
 """
 
 from __future__ import annotations
@@ -22,12 +30,20 @@ class PromisingError(Exception):
     """Base of every error the engine raises on purpose."""
 
 
+FieldPath = tuple[str | int, ...]
+"""Where a bad field is: the API's field names and list positions, ("lines", 2, "quantity")."""
+
+
 @dataclass(frozen=True)
 class FieldViolation:
-    """One bad field of a request: its path (`lines[2].quantity`) and what is wrong."""
+    """One bad field of a request, and what is wrong with it. The path stays structured here;
+    each edge spells it for its users (gRPC: `lines[2].quantity`, `promising.rpc.status`)."""
 
-    field: str
+    path: FieldPath
     description: str
+
+    def __post_init__(self) -> None:
+        assert isinstance(self.path, tuple), f"a field path is a tuple, got {self.path!r}"
 
 
 class InvalidInput(PromisingError):
@@ -56,6 +72,18 @@ class DuplicateRequest(PromisingError):
 
 class Overloaded(PromisingError):
     """Too many requests at once, or a request too large to accept."""
+
+
+class Unavailable(PromisingError):
+    """The server cannot take requests now; the same request may succeed later."""
+
+
+class NotReady(Unavailable):
+    """The server is still loading its snapshot and journal, or shutting down."""
+
+
+class JournalUnavailable(Unavailable):
+    """The journal cannot take commands: stopped, or failed to commit (restart the server)."""
 
 
 @dataclass

@@ -67,8 +67,8 @@ def fits(
         start = first[row]
         if start >= limit:
             continue  # past the fence nothing constrains
-        supply, demand, reserved = model.supply[row], model.demand[row], ledger.reserved[row]
-        if atp_with(supply, demand, reserved, extra, start, limit) < 0:
+        supply, demand = model.supply_row(row), model.demand_row(row)
+        if atp_with(supply, demand, ledger.reserved_row(row), extra, start, limit) < 0:
             return False
     for (row, demand_class), extra in by_class.items():
         atp = class_atp_row(model, ledger, model.allocation, row, demand_class, extra)

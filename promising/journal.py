@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from promising.errors import Overloaded, PromisingError
+from promising.errors import JournalUnavailable, Overloaded
 
 T = TypeVar("T")
 
@@ -38,10 +38,6 @@ CREATE TABLE IF NOT EXISTS log (
     written_at REAL NOT NULL
 );
 """
-
-
-class JournalUnavailable(PromisingError):
-    """The journal cannot take commands: stopped, or failed to commit (restart the server)."""
 
 
 @dataclass(frozen=True, slots=True)

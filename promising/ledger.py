@@ -23,6 +23,7 @@ checked inside the writer.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -64,6 +65,9 @@ Cell = tuple[int, int, int]
 class ReservationLedger:
     """Every reservation by key (an order line), and its sums."""
 
+    forked = False
+    """True for a fork (`ForkedLedger`): read its rows through `reserved_row`."""
+
     def __init__(
         self, row_count: int, horizon_days: int, resource_count: int = 0, supplier_count: int = 0
     ) -> None:
@@ -74,6 +78,7 @@ class ReservationLedger:
         # Units reserved for a demand class, also summed per (row, class): allocation by
         # class needs them apart; most rows have none, so the map stays small.
         self._class_rows: dict[tuple[int, str], np.ndarray] = {}
+        self._forks: weakref.WeakSet[ForkedLedger] = weakref.WeakSet()
 
     @classmethod
     def for_model(cls, model: SupplyModel) -> ReservationLedger:
@@ -117,6 +122,10 @@ class ReservationLedger:
     def class_reserved(self, row: int, demand_class: str) -> np.ndarray | None:
         """What reservations for `demand_class` hold at `row` per bucket (None: nothing)."""
         return self._class_rows.get((row, demand_class))
+
+    def reserved_row(self, row: int) -> np.ndarray:
+        """Units reserved at one row per bucket (read only: a view of `reserved` here)."""
+        return self.reserved[row]
 
     # --- changing (writer thread only) -----------------------------------------------------
     def add(self, key: str, reservation: Reservation) -> None:
@@ -164,7 +173,7 @@ class ReservationLedger:
         try:
             for matrix, kind in sums:
                 if kind:
-                    _add_cells(matrix, kind, sign)
+                    self._add(matrix, kind, sign)
                 done += 1
             if classes:
                 previous = self._swap_classes(classes)
@@ -175,8 +184,17 @@ class ReservationLedger:
                 self._swap_classes(previous)
             for matrix, kind in reversed(sums[: min(done, 3)]):
                 if kind:
-                    _add_cells(matrix, kind, -sign)
+                    self._add(matrix, kind, -sign)
             raise
+
+    def _add(self, sums: np.ndarray, cells: Sequence[Cell], sign: int) -> None:
+        """One sum changes; before the rows of `reserved` change, every fork keeps its own
+        copy of them (it must not see what the live ledger does after it forked)."""
+        if sums is self.reserved and self._forks:
+            rows = {cell[0] for cell in cells}
+            for fork in list(self._forks):
+                fork._keep(rows)
+        _add_cells(sums, cells, sign)
 
     def _class_sums(
         self, reservations: Iterable[Reservation], sign: int
@@ -218,6 +236,14 @@ class ReservationLedger:
             for key in entries:
                 del self._entries[key]
 
+    # --- forks -----------------------------------------------------------------------------
+    def fork(self) -> ForkedLedger:
+        """A copy-on-write copy to change apart (a what-if scenario; see `ForkedLedger`)."""
+        return ForkedLedger(self, {})
+
+    def _full_reserved(self) -> np.ndarray:
+        return self.reserved
+
     # --- audits ----------------------------------------------------------------------------
     def audit(self) -> None:
         """Assert that every sum equals the sum of the reservations (tests, audits)."""
@@ -241,7 +267,7 @@ class ReservationLedger:
                 again.capacity_used[d.resource, d.bucket] += d.milli
             for d in reservation.supplier_draws:
                 again.supplier_used[d.resource, d.bucket] += d.milli
-        assert np.array_equal(self.reserved, again.reserved), "reserved drifted"
+        assert np.array_equal(self._full_reserved(), again.reserved), "reserved drifted"
         assert np.array_equal(self.capacity_used, again.capacity_used), "capacity drifted"
         assert np.array_equal(self.supplier_used, again.supplier_used), "supplier drifted"
         for key, row in self._class_rows.items():
@@ -251,6 +277,66 @@ class ReservationLedger:
             else:
                 assert np.array_equal(row, expected), f"class sum {key} drifted"
         assert again._class_rows.keys() <= self._class_rows.keys(), "class sum missing"
+
+
+class ForkedLedger(ReservationLedger):
+    """A fork of a ledger, copy-on-write by row: it shares the live `reserved` matrix and
+    holds its own copy of a row only once either side changes it — the fork by reserving or
+    releasing, the live ledger by keeping the row as it was for every fork before it writes
+    (`_add`). The reservations index and the small sums (class rows, capacity) are copied.
+    So a fork costs what its reservations index holds, not the model's size; and neither
+    side sees what the other does after the fork. Read rows through `reserved_row`: the
+    `reserved` matrix here is the live one, and only rows neither side changed are as at the
+    fork. Changed by one thread at a time, like any ledger; the live writer may keep rows
+    concurrently (each row copied before it is published, and published before the live
+    row changes)."""
+
+    forked = True
+
+    def __init__(self, parent: ReservationLedger, rows: dict[int, np.ndarray]) -> None:
+        live = parent._live if isinstance(parent, ForkedLedger) else parent
+        self._live = live
+        self.reserved = live.reserved  # shared, never written here
+        self._rows = {row: values.copy() for row, values in rows.items()}
+        self.capacity_used = parent.capacity_used.copy()
+        self.supplier_used = parent.supplier_used.copy()
+        self._entries = dict(parent._entries)
+        self._class_rows = {key: row.copy() for key, row in parent._class_rows.items()}
+        self._forks = weakref.WeakSet()
+        live._forks.add(self)
+
+    def fork(self) -> ForkedLedger:
+        return ForkedLedger(self, self._rows)
+
+    def reserved_row(self, row: int) -> np.ndarray:
+        own = self._rows.get(row)
+        if own is not None:
+            return own
+        copied = self.reserved[row].copy()
+        own = self._rows.get(row)  # kept by the live writer meanwhile: that is the fork's
+        return copied if own is None else own
+
+    def _keep(self, rows: Iterable[int]) -> None:
+        """Before the live writer changes `rows`: keep them as they are (live writer)."""
+        for row in rows:
+            if row not in self._rows:
+                self._rows.setdefault(row, self.reserved[row].copy())
+
+    def _add(self, sums: np.ndarray, cells: Sequence[Cell], sign: int) -> None:
+        if sums is not self.reserved:
+            _add_cells(sums, cells, sign)
+            return
+        for row, bucket, amount in cells:
+            own = self._rows.get(row)
+            if own is None:
+                own = self._rows.setdefault(row, self.reserved[row].copy())
+            own[bucket] += sign * amount
+
+    def _full_reserved(self) -> np.ndarray:
+        full = self.reserved.copy()
+        for row, values in list(self._rows.items()):
+            full[row] = values
+        return full
 
 
 class _Cells(NamedTuple):

@@ -68,3 +68,11 @@ def supplier_sources(
     """Every (item, supplier) in the order that numbers them: a supplier's capacity is at
     this position in the ledger's `supplier_used` and in its reservations' draws."""
     return [(item, s) for item, options in sorted(suppliers.items()) for s in options]
+
+
+def supplier_index(suppliers: dict[int, tuple[Supplier, ...]]) -> dict[int, tuple[int, ...]]:
+    """Item → the positions of its suppliers in `supplier_sources`, in file order."""
+    out: dict[int, list[int]] = {}
+    for index, (item, _) in enumerate(supplier_sources(suppliers)):
+        out.setdefault(item, []).append(index)
+    return {item: tuple(found) for item, found in out.items()}

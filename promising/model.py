@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 
-from kernels.events import dense_from_grouped, group_events
+from kernels.events import dense_from_grouped, group_events, group_ptr
 from promising.allocation import AllocationRules
 from promising.errors import UnknownEntity
+from promising.item_locations import key_count, key_of, keys_of, split_keys
 from promising.manufacturing import Manufacturing, Supplier
 from promising.snapshot import (
     CalendarTable,
@@ -59,6 +61,17 @@ class GroupedEvents:
     quantity: np.ndarray  # int64
     kind: np.ndarray  # int8
     demand_class: np.ndarray  # int16
+
+
+class RowValues(NamedTuple):
+    """One item-location row as a fork changed it (`promising.fork`): its counted buckets,
+    and its events as a row of some `GroupedEvents` (the model's own where a side is
+    unchanged, else a group of that one row)."""
+
+    supply: np.ndarray  # int64, (horizon_days,)
+    demand: np.ndarray
+    supply_events: tuple[GroupedEvents, int]
+    demand_events: tuple[GroupedEvents, int]
 
 
 @dataclass(frozen=True)
@@ -117,7 +130,7 @@ class SupplyModel:
     demand_events: GroupedEvents
     stats: LoadStats
     item_scalars: ItemScalars
-    row_index: dict[int, int]  # item * location_count + location → row
+    row_index: dict[int, int]  # item-location key (`promising.item_locations`) → row
     dates: tuple[dt.date, ...]  # date of each bucket
     # Optional tables, attached after the build (loaders.load_model) where a snapshot has them.
     allocation: AllocationRules = field(default_factory=AllocationRules)
@@ -127,10 +140,31 @@ class SupplyModel:
     substitutes: SubstituteTable = field(default_factory=SubstituteTable.empty)
     delta_sequence: int = 0
     """Deltas applied on the snapshot (`promising.refresh`): with `snapshot_id`, the version."""
+    overlay: dict[int, RowValues] = field(default_factory=dict)
+    """Rows a fork has changed, by row (`promising.fork`): they shadow the matrices' rows.
+    Empty for a loaded model; read rows through `supply_row`/`demand_row`/`events_of`."""
 
     @property
     def row_count(self) -> int:
         return int(self.row_item.shape[0])
+
+    # --- rows (a fork's overlay first) ----------------------------------------------------
+    def supply_row(self, row: int) -> np.ndarray:
+        """Counted supply of one row per bucket (read only)."""
+        changed = self.overlay.get(row) if self.overlay else None
+        return self.supply[row] if changed is None else changed.supply
+
+    def demand_row(self, row: int) -> np.ndarray:
+        """Counted demand of one row per bucket (read only)."""
+        changed = self.overlay.get(row) if self.overlay else None
+        return self.demand[row] if changed is None else changed.demand
+
+    def events_of(self, row: int, supply: bool) -> tuple[GroupedEvents, int]:
+        """The grouped supply (or demand) events holding `row`, and its row in them."""
+        changed = self.overlay.get(row) if self.overlay else None
+        if changed is None:
+            return (self.supply_events if supply else self.demand_events), row
+        return changed.supply_events if supply else changed.demand_events
 
     # --- dates -------------------------------------------------------------------------
     def bucket_of(self, day: dt.date) -> int:
@@ -172,7 +206,7 @@ class SupplyModel:
 
     def row_of(self, item: int, location: int) -> int:
         """Row of (item, location), or -1 when the item has no supply or demand there."""
-        return self.row_index.get(item * len(self.locations.ids) + location, -1)
+        return self.row_index.get(key_of(item, location, len(self.locations.ids)), -1)
 
 
 LOOKUP_KEYS_MAX = 1 << 22
@@ -180,17 +214,16 @@ LOOKUP_KEYS_MAX = 1 << 22
 
 
 def row_keys(model: SupplyModel) -> np.ndarray:
-    """int64 key (item × locations + location) of every row."""
-    width = max(len(model.locations.ids), 1)
-    return model.row_item.astype(np.int64) * width + model.row_location
+    """Item-location key (`promising.item_locations`) of every row."""
+    return keys_of(model.row_item, model.row_location, len(model.locations.ids))
 
 
 def rows_of_keys(model: SupplyModel, keys: np.ndarray) -> np.ndarray:
     """Row of each item-location key, -1 where the model has none."""
     known = row_keys(model)
-    key_count = len(model.items.ids) * max(len(model.locations.ids), 1)
-    if key_count <= LOOKUP_KEYS_MAX:
-        row_of_key = np.full(key_count, -1, dtype=np.int64)
+    count = key_count(len(model.items.ids), len(model.locations.ids))
+    if count <= LOOKUP_KEYS_MAX:
+        row_of_key = np.full(count, -1, dtype=np.int64)
         row_of_key[known] = np.arange(known.shape[0], dtype=np.int64)
         return row_of_key[keys]
     if known.shape[0] == 0:
@@ -209,21 +242,20 @@ def _item_location_rows(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Dense row ids for every (item, location) pair that appears in supply or demand.
 
-    Returns (keys, supply_rows, demand_rows); key = item * location_count + location, rows
-    ordered by key, so by (item, location). While items × locations fits a presence table
+    Returns (keys, supply_rows, demand_rows), rows ordered by item-location key, so by
+    (item, location). While items × locations fits a presence table
     (PRESENCE_KEYS_MAX), two linear passes replace the sort of np.unique, which took half of
     a 10M-row build.
     """
-    width = np.int64(max(location_count, 1))
-    supply_keys = supply.item.astype(np.int64) * width + supply.location
-    demand_keys = demand.item.astype(np.int64) * width + demand.location
-    key_count = item_count * int(width)
-    if key_count <= PRESENCE_KEYS_MAX:
-        present = np.zeros(key_count, dtype=np.bool_)
+    supply_keys = keys_of(supply.item, supply.location, location_count)
+    demand_keys = keys_of(demand.item, demand.location, location_count)
+    count = key_count(item_count, location_count)
+    if count <= PRESENCE_KEYS_MAX:
+        present = np.zeros(count, dtype=np.bool_)
         present[supply_keys] = True
         present[demand_keys] = True
         keys = np.flatnonzero(present)
-        row_of_key = np.empty(key_count, dtype=np.int64)
+        row_of_key = np.empty(count, dtype=np.int64)
         row_of_key[keys] = np.arange(keys.shape[0], dtype=np.int64)
         return keys, row_of_key[supply_keys], row_of_key[demand_keys]
     keys, inverse = np.unique(np.concatenate([supply_keys, demand_keys]), return_inverse=True)
@@ -280,8 +312,7 @@ def build_model(data: SnapshotData) -> SupplyModel:
     keys, supply_rows, demand_rows = _item_location_rows(
         data.supply, data.demand, len(data.items.ids), location_count
     )
-    row_item = (keys // max(location_count, 1)).astype(np.int32)
-    row_location = (keys % max(location_count, 1)).astype(np.int32)
+    row_item, row_location = split_keys(keys, location_count)
     row_count = row_item.shape[0]
     row_rule = data.items.atp_rule[row_item]
 
@@ -289,8 +320,7 @@ def build_model(data: SnapshotData) -> SupplyModel:
     demand_events, d_past, d_beyond = _group(data.demand, demand_rows, row_count, horizon)
     supply = _dense(supply_events, data.rules.supply_mask[row_rule], row_count, horizon)
     demand = _dense(demand_events, data.rules.demand_mask[row_rule], row_count, horizon)
-    item_row_ptr = np.zeros(len(data.items.ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_item, minlength=len(data.items.ids)), out=item_row_ptr[1:])
+    item_row_ptr = group_ptr(row_item, len(data.items.ids))
 
     return SupplyModel(
         snapshot_id=data.snapshot_id,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -33,8 +32,8 @@ def peg_line(
     if row < 0:
         return ()
     item_rule = int(model.items.atp_rule[int(model.row_item[row])])
-    supply = _counted(model, row, "supply_events", int(model.rules.supply_mask[item_rule]))
-    demand = _counted(model, row, "demand_events", int(model.rules.demand_mask[item_rule]))
+    supply = _counted(model, row, True, int(model.rules.supply_mask[item_rule]))
+    demand = _counted(model, row, False, int(model.rules.demand_mask[item_rule]))
     held = np.flatnonzero(reserved)
     demand_buckets = np.concatenate([demand[0], held, [bucket]])
     demand_quantity = np.concatenate([demand[1], reserved[held], [quantity]])
@@ -60,11 +59,12 @@ def peg_line(
 
 
 def _counted(
-    model: SupplyModel, row: int, table: str, mask: int
+    model: SupplyModel, row: int, supply: bool, mask: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(bucket, quantity, kind) of the row's events inside the horizon whose type counts."""
-    events = getattr(model, table)
-    lo, hi = int(events.ptr[row]), int(events.ptr[row + 1])
+    """(bucket, quantity, kind) of the row's supply (or demand) events inside the horizon
+    whose type counts."""
+    events, at = model.events_of(row, supply)
+    lo, hi = int(events.ptr[at]), int(events.ptr[at + 1])
     buckets = events.bucket[lo:hi]
     kinds = events.kind[lo:hi]
     keep = (buckets >= 0) & (((mask >> kinds.astype(np.int64)) & 1) == 1)
@@ -117,4 +117,4 @@ def explain(model: SupplyModel, reserved: np.ndarray, promise: OrderPromise) -> 
                 held[bucket] += f.quantity
             fulfillments.append(f._replace(supplied_by=sources))
         lines.append(line._replace(fulfillments=tuple(fulfillments)))
-    return dataclasses.replace(promise, lines=tuple(lines))
+    return promise._replace(lines=tuple(lines))

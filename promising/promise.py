@@ -75,9 +75,9 @@ class LinePromise(NamedTuple):
         return Reservation(self.allocations, self.capacity, self.supplier_draws, self.demand_class)
 
 
-@dataclass(frozen=True, slots=True)
-class OrderPromise:
-    """The answer for a whole order, computed on one snapshot."""
+class OrderPromise(NamedTuple):
+    """The answer for a whole order, computed on one snapshot (a NamedTuple, like the line
+    answers: built on every quote)."""
 
     snapshot_id: str
     lines: tuple[LinePromise, ...]

@@ -7,6 +7,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from sizes import PROFILE
+
+# `make test`: every property at its cut-down size (sizes.examples), on the same examples each
+# run (derandomized: a failure reproduces by running the test again, and the run time does
+# not depend on the luck of the draw). `make soak`: full size, fresh examples each run, and a
+# failure prints the blob that replays it (@reproduce_failure).
+settings.register_profile("test", deadline=None, derandomize=True, database=None)
+settings.register_profile("soak", deadline=None, max_examples=1_000, print_blob=True)
+settings.load_profile(PROFILE)
 
 GENERATED_AS_OF = dt.date(2026, 1, 5)
 

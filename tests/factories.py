@@ -211,5 +211,14 @@ def series(
     return [Event(item_id, location_id, t, q, kind) for t, q in enumerate(quantities) if q]
 
 
+def frozen(values: Sequence[int] | np.ndarray, dtype: type = np.int64) -> np.ndarray:
+    """A read-only array, as the model holds its arrays. Numba compiles read-only and
+    writable arguments apart: a kernel test that passes what the engine passes runs the
+    engine's machine code, and a fresh clone compiles it once, not twice."""
+    out = np.array(values, dtype=dtype)
+    out.flags.writeable = False
+    return out
+
+
 SO = DemandType.SALES_ORDER
 FORECAST = DemandType.FORECAST

@@ -120,6 +120,48 @@ def apply_reservations(
     return out
 
 
+def group_ptr(groups: Sequence[int], count: int) -> list[int]:
+    """Where group g starts once members are sorted by group: how many are in lower groups."""
+    return [sum(1 for g in groups if g < k) for k in range(count + 1)]
+
+
+# --- patching grouped events with a delta (kernels/refresh.py) ------------------------------
+
+Event = tuple[int, int, int, int]
+"""(bucket, quantity, kind, demand class): events are values, equal ones interchangeable."""
+
+
+def patch_grouped(
+    rows: Sequence[Sequence[Event]],
+    row_count: int,
+    removed: Sequence[tuple[int, Event]],
+    added: Sequence[tuple[int, Event]],
+) -> tuple[list[list[Event]], int]:
+    """Each row's events (rows appended empty up to `row_count`) without one equal event per
+    (row, event) removed, then with the added ones in their order; and how many removed
+    events no row had."""
+    out = [list(rows[r]) if r < len(rows) else [] for r in range(row_count)]
+    missing = 0
+    for r, event in removed:
+        if event in out[r]:
+            out[r].remove(event)
+        else:
+            missing += 1
+    for r, event in added:
+        out[r].append(event)
+    return out, missing
+
+
+def merge_column(
+    old: Sequence[int], keep: Sequence[bool], added: Sequence[int], at: Sequence[int]
+) -> list[int]:
+    """The kept old values in order, each added value placed just before old position at[j]
+    (added values at one position keep their order): a stable sort by position."""
+    placed = [(i, 1, v) for i, v in enumerate(old) if keep[i]]
+    placed += [(a, 0, v) for a, v in zip(at, added, strict=True)]
+    return [v for _, _, v in sorted(placed, key=lambda p: (p[0], p[1]))]
+
+
 # --- allocation by demand class (kernels/allocation.py) -------------------------------------
 
 
@@ -444,18 +486,24 @@ def sourcing_objective(world: SourcingWorld, lines: list[dict], region: str, pla
     return (-on_time, -units, late, substituted, len(pairs), round(cost, 6))
 
 
-def best_sourcing(world: SourcingWorld, lines: list[dict], region: str) -> tuple:
-    """The lexicographically smallest objective over every assignment of the order
-    (depth first over lines; an assignment that over-reserves is cut as soon as it does)."""
+def line_options(world: SourcingWorld, lines: list[dict], region: str) -> list[list[tuple]]:
+    """Every plan of each line of the order (`_line_plans`); the assignments are their
+    product."""
     sizes: dict[str, int] = {}
     for line in lines:
         if line["ship_set"]:
             sizes[line["ship_set"]] = sizes.get(line["ship_set"], 0) + 1
-    sources = [world.sources(line, region) for line in lines]
-    options = [
-        _line_plans(world, line, found, sizes.get(line["ship_set"], 0) > 1)
-        for line, found in zip(lines, sources, strict=True)
+    return [
+        _line_plans(world, line, world.sources(line, region), sizes.get(line["ship_set"], 0) > 1)
+        for line in lines
     ]
+
+
+def best_sourcing(world: SourcingWorld, lines: list[dict], region: str) -> tuple:
+    """The lexicographically smallest objective over every assignment of the order
+    (depth first over lines; an assignment that over-reserves is cut as soon as it does)."""
+    sources = [world.sources(line, region) for line in lines]
+    options = line_options(world, lines, region)
     best: list[tuple] = []
     reserved: dict[tuple[str, str], list[int]] = {}
 
@@ -487,6 +535,235 @@ def best_sourcing(world: SourcingWorld, lines: list[dict], region: str) -> tuple
                 visit(i + 1, chosen)
                 chosen.pop()
                 undo(sources[i], plan)
+
+    visit(0, [])
+    assert best  # shipping nothing is always allowed
+    return best[0]
+
+
+# --- the whole pipeline (promising/sourcing): classes, suppliers and making composed ----------
+
+
+class ComposedWorld(SourcingWorld):
+    """A `SourcingWorld` where an item may also be allocated by demand class, bought from
+    suppliers and made at a plant, and an order has a demand class.
+
+    `supply`/`demand`: per (item, location), plain lists (demand without a class);
+    `allocation`: item → (class names by priority, percent_bp, can_lower);
+    `suppliers`: item → [(location, lead, capacity per day, unit cost)];
+    `plant`: (item made, plant location, CtpWorld of that plant with items by name)."""
+
+    def __init__(self, horizon, supply, demand, closed, rules, substitutes, unit_cost, price,
+                 allocation, suppliers, plant, demand_class) -> None:  # fmt: skip
+        net = {
+            key: [s - d for s, d in zip(supply[key], demand.get(key, [0] * horizon), strict=True)]
+            for key in supply
+        }
+        super().__init__(horizon, net, closed, rules, substitutes, unit_cost, price)
+        self.supply, self.demand = supply, demand
+        self.allocation, self.suppliers, self.plant = allocation, suppliers, plant
+        self.demand_class = demand_class
+
+    def sources(self, line: dict, region: str) -> list[tuple]:
+        """(item, location, transit, cost per unit, substitute position, kind) in the engine's
+        order: per item, its stock candidates, its suppliers, then making at candidate
+        plants."""
+        items = [(line["item"], 0)]
+        if line["substitutes"]:
+            ranked = sorted(
+                (s for s in self.substitutes if s[0] == line["item"]), key=lambda s: s[2]
+            )
+            ranks = sorted({s[2] for s in ranked})
+            items += [(s[1], ranks.index(s[2]) + 1) for s in ranked]
+        out = []
+        for item, position in items:
+            price = self.price.get(item, 0.0)
+            candidates = self.candidates(item, region, line["location"])
+            for location, transit, ship_cost in candidates:
+                if (item, location) in self.supply:  # the item-location has a row
+                    cost = self.unit_cost.get(item, 0.0) + ship_cost - price
+                    out.append((item, location, transit, cost, position, "ATP"))
+            for location, _lead, _capacity, unit in self.suppliers.get(item, []):
+                out.append((item, location, 0, unit - price, position, "SUPPLIER"))
+            for location, transit, ship_cost in candidates:
+                if item == self.plant[0] and location == self.plant[1]:
+                    cost = self.unit_cost.get(item, 0.0) + ship_cost - price
+                    out.append((item, location, transit, cost, position, "CTP"))
+        return out
+
+    def classed(self, source: tuple) -> bool:
+        """True when the source's units are the order's class's allocation."""
+        return source[5] == "ATP" and bool(self.demand_class) and source[0] in self.allocation
+
+    def curve(self, source: tuple, taken: list[int]) -> list[int]:
+        """What the source's pool can ship on or before each day with `taken` reserved."""
+        item, location, kind = source[0], source[1], source[5]
+        horizon = self.horizon
+        if kind == "SUPPLIER":
+            lead, capacity = next((s[1], s[2]) for s in self.suppliers[item] if s[0] == location)
+            supplied = [0 if t < lead else capacity for t in range(horizon)]
+            return lookahead([s - r for s, r in zip(supplied, taken, strict=True)])
+        supply = self.supply[(item, location)]
+        demand = self.demand.get((item, location), [0] * horizon)
+        rules = self.allocation.get(item)
+        if not self.demand_class or rules is None:
+            return lookahead(net(supply, demand, taken))
+        names, percent_bp, can_lower = rules
+        k = names.index(self.demand_class)
+        by_class = [[0] * horizon for _ in range(len(names) + 1)]
+        by_class[len(names)] = list(demand)
+        by_class[k] = list(taken)
+        return class_atp(supply, by_class, percent_bp, [0] * len(names), can_lower)[k]
+
+
+def _ship_day_on_time(world: ComposedWorld, location: str, latest: int) -> int:
+    return max((d for d in range(min(latest, world.horizon - 1) + 1) if world.works(location, d)),
+               default=-1)  # fmt: skip
+
+
+def composed_make_days(world: ComposedWorld, lines: list[dict], region: str) -> list[dict]:
+    """Per line, source index → make (done, ship day) for its make sources: planned in line
+    order with earlier plans held, unless a stock or supplier pool holds the line on time
+    whatever the other lines take (the engine's rule, promising/sourcing/problem.py)."""
+    sources = [world.sources(line, region) for line in lines]
+    wanted: dict[tuple, int] = {}
+    for line, found in zip(lines, sources, strict=True):
+        for pool in {(s[0], s[1], s[5]) for s in found if s[5] != "CTP"}:
+            wanted[pool] = wanted.get(pool, 0) + line["quantity"]
+    plant = world.plant[2].copy()
+    out: list[dict] = []
+    for line, found in zip(lines, sources, strict=True):
+        days: dict = {}
+        out.append(days)
+        makers = [k for k, s in enumerate(found) if s[5] == "CTP"]
+        if not makers:
+            continue
+        covered = False
+        for s in found:
+            if s[5] == "CTP":
+                continue
+            on_time = _ship_day_on_time(world, s[1], line["requested"] - s[2])
+            if on_time >= 0:
+                curve = world.curve(s, [0] * world.horizon)
+                covered = covered or curve[on_time] >= wanted[(s[0], s[1], s[5])]
+        if covered:
+            continue
+        for k in makers:
+            item, location, transit = found[k][:3]
+            first = max(_ship_day_on_time(world, location, line["requested"] - transit), 0)
+            made = ctp(plant.copy(), item, line["quantity"], first)  # a failed plan holds nothing
+            if made is None:
+                continue
+            done, plant = made
+            ship = next((d for d in range(done, world.horizon) if world.works(location, d)), -1)
+            if ship >= 0:
+                days[k] = (done, ship)
+    return out
+
+
+def _composed_plans(world, line, sources, make_days, in_set):
+    """Every way to ship one line: tuples of (source index, units, day); a make source ships
+    the whole line alone on its ship day."""
+    stock = [s if s[5] != "CTP" else None for s in sources]
+    plain = [s for s in stock if s is not None]
+    index = [k for k, s in enumerate(stock) if s is not None]
+    plans = [
+        tuple((index[k], units, day) for k, units, day in plan)
+        for plan in _line_plans(world, line, plain, in_set)
+    ]
+    plans += [((k, line["quantity"], ship),) for k, (_, ship) in make_days.items()]
+    return plans
+
+
+def composed_objective(world: ComposedWorld, lines: list[dict], region: str, plans,
+                       make_days) -> tuple | None:  # fmt: skip
+    """(−lines on time, −units, days late, substitute units × position, units made or bought,
+    shipments, cost) of an assignment, or None when it breaks a rule."""
+    taken: dict[tuple, list[int]] = {}
+    classed: dict[tuple, tuple] = {}
+    on_time = units = late = substituted = made = 0
+    cost = 0.0
+    pairs = set()
+    sets: dict[str, list] = {}
+    for line, shipments, days in zip(lines, plans, make_days, strict=True):
+        sources = world.sources(line, region)
+        arrivals = []
+        for k, quantity, day in shipments:
+            source = sources[k]
+            item, location, transit, unit, position, kind = source
+            if kind == "CTP":
+                if k not in days or days[k][1] != day or quantity != line["quantity"]:
+                    return None
+                if len(shipments) > 1:
+                    return None
+            elif world.classed(source):
+                # A class's draws depend on when its units are taken, not in which order
+                # they were asked: checked once, with the order's whole take, below.
+                row = taken.setdefault((item, location, kind), [0] * world.horizon)
+                row[day] += quantity
+                classed[(item, location, kind)] = source
+            else:
+                row = taken.setdefault((item, location, kind), [0] * world.horizon)
+                if world.curve(source, row)[day] < quantity:
+                    return None
+                row[day] += quantity
+            arrivals.append(day + transit)
+            pairs.add((location, day))
+            cost += quantity * unit
+            substituted += quantity * position
+            made += quantity if kind != "ATP" else 0
+        if line["ship_set"]:
+            where = [(sources[k][1], d) for k, _, d in shipments]
+            sets.setdefault(line["ship_set"], []).append(where)
+        total = sum(s[1] for s in shipments)
+        units += total
+        if total == line["quantity"] and all(a <= line["requested"] for a in arrivals):
+            on_time += 1
+        late += max([a - line["requested"] for a in arrivals] + [0])
+    for members in sets.values():
+        apart = any(len(where) != 1 for where in members) or len({w[0] for w in members}) > 1
+        if len(members) > 1 and any(members) and apart:
+            return None
+    for key, source in classed.items():  # with all of it reserved, the class is not short
+        curve = world.curve(source, taken[key])
+        if any(curve[t] < 0 for t, units in enumerate(taken[key]) if units):
+            return None
+    return (-on_time, -units, late, substituted, made, len(pairs), round(cost, 6))
+
+
+def composed_options(world: ComposedWorld, lines: list[dict], region: str) -> list[list[tuple]]:
+    """Every plan of each line of the order; the assignments are their product."""
+    sizes: dict[str, int] = {}
+    for line in lines:
+        if line["ship_set"]:
+            sizes[line["ship_set"]] = sizes.get(line["ship_set"], 0) + 1
+    make_days = composed_make_days(world, lines, region)
+    return [
+        _composed_plans(
+            world, line, world.sources(line, region), days, sizes.get(line["ship_set"], 0) > 1
+        )
+        for line, days in zip(lines, make_days, strict=True)
+    ]
+
+
+def best_composed(world: ComposedWorld, lines: list[dict], region: str) -> tuple:
+    """The lexicographically smallest objective over every assignment of the order."""
+    make_days = composed_make_days(world, lines, region)
+    options = composed_options(world, lines, region)
+    best: list[tuple] = []
+
+    def visit(i: int, chosen: list[tuple]) -> None:
+        if i == len(lines):
+            value = composed_objective(world, lines, region, chosen, make_days)
+            if value is not None and (not best or value < best[0]):
+                best[:] = [value]
+            return
+        for plan in options[i]:
+            chosen.append(plan)
+            prefix = composed_objective(world, lines[: i + 1], region, chosen, make_days[: i + 1])
+            if prefix is not None:
+                visit(i + 1, chosen)
+            chosen.pop()
 
     visit(0, [])
     assert best  # shipping nothing is always allowed

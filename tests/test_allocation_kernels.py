@@ -5,8 +5,10 @@ from __future__ import annotations
 import naive
 import numpy as np
 import pytest
+from factories import frozen
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sizes import examples
 
 from kernels.allocation import FIXED, class_atp, pool_supply
 
@@ -15,7 +17,7 @@ def run(supply, demand, percent_bp, fixed, can_lower) -> np.ndarray:
     classes = len(percent_bp)
     out = np.empty((classes, len(supply)), dtype=np.int64)
     class_atp(
-        np.asarray(supply, dtype=np.int64),
+        frozen(supply),
         np.asarray(demand, dtype=np.int64).reshape(classes + 1, len(supply)),
         np.asarray(percent_bp, dtype=np.int64),
         np.asarray(fixed, dtype=np.int64),
@@ -44,7 +46,7 @@ def test_oracle_examples(supply: int, percent_bp: list[int], expected: list[int]
 def test_fixed_quantities_by_priority() -> None:
     """Fixed allocations are served most important class first, never beyond the supply."""
     pools = np.empty((3, 2), dtype=np.int64)
-    pool_supply(np.array([150, 0]), np.array([FIXED, FIXED]), np.array([100, 100]), pools)
+    pool_supply(frozen([150, 0]), np.array([FIXED, FIXED]), np.array([100, 100]), pools)
     assert pools.tolist() == [[100, 0], [50, 0], [0, 0]]
 
 
@@ -67,7 +69,7 @@ def allocation_case(draw: st.DrawFn) -> tuple:
     return supply, demand, percent_bp, fixed, can_lower
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300, test=100), deadline=None)
 @given(case=allocation_case())
 def test_class_atp_matches_reference(case: tuple) -> None:
     """Pools, greedy draws and capped class ATP equal the plain-Python definition."""
@@ -76,7 +78,7 @@ def test_class_atp_matches_reference(case: tuple) -> None:
     assert got.tolist() == naive.class_atp(supply, demand, percent_bp, fixed, can_lower)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300, test=100), deadline=None)
 @given(case=allocation_case(), data=st.data())
 def test_class_atp_never_exceeds_plain_atp(case: tuple, data: st.DataObject) -> None:
     """No class can be promised more than the plain LOOKAHEAD ATP: allocation never oversells."""
@@ -88,7 +90,7 @@ def test_class_atp_never_exceeds_plain_atp(case: tuple, data: st.DataObject) -> 
     assert all(np.diff(got[k]).min(initial=0) >= 0 for k in range(len(percent_bp)))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300, test=100), deadline=None)
 @given(case=allocation_case(), data=st.data())
 def test_lower_class_promises_leave_higher_pool(case: tuple, data: st.DataObject) -> None:
     """Lines promised to the lowest class (within its class ATP) never lower the top class's ATP

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from promising.cli import app
+from cli.app import app
 
 AS_OF = "2026-03-02"
 runner = CliRunner()

@@ -11,6 +11,7 @@ import numpy as np
 from factories import Event, Item, Snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sizes import examples
 
 from promising.ctp import CtpPlanner
 from promising.ledger import Reservation, ReservationLedger
@@ -123,11 +124,12 @@ def plants(draw: st.DrawFn) -> Plant:
     return Plant(next_item, supply, demand, components, routings, capacity, lead)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200, test=60), deadline=None)
 @given(plant=plants(), quantity=st.integers(1, 6), first=st.integers(0, 4))
 def test_planner_matches_reference(plant: Plant, quantity: int, first: int) -> None:
     """The earliest make date and the component and capacity holds equal the reference."""
-    plan = plant.planner().plan(0, 0, quantity, first)
+    planner = plant.planner()
+    plan = planner.plan(0, 0, quantity, first)
     expected = naive.ctp(plant.world(), 0, quantity, first)
     if expected is None:
         assert plan is None
@@ -135,7 +137,6 @@ def test_planner_matches_reference(plant: Plant, quantity: int, first: int) -> N
     assert plan is not None
     assert plan.done == expected[0]
     world = expected[1]
-    planner = plant.planner()
     held = {i: [0] * HORIZON for i in plant.supply}
     for a in plan.all_allocations():
         held[int(planner.model.row_item[a.row])][a.bucket] += a.quantity

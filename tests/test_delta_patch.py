@@ -11,13 +11,16 @@ import pytest
 from factories import FORECAST, Event, Item, Rule, Snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sizes import examples
 
+from promising.delta import Delta, TableChanges
 from promising.domain import ALL_SUPPLY_MASK, DemandType
 from promising.errors import SnapshotError
 from promising.model import SupplyModel, build_model
-from promising.refresh import Delta, TableChanges, Version, apply_delta, snapshot_version
 from promising.refresh.index import EventColumns, EventIndex
 from promising.refresh.keys import contains, id_keys, key_set
+from promising.refresh.patch import apply_delta
+from promising.refresh.version import Version, snapshot_version
 from promising.snapshot import EventTable
 
 ITEMS = [Item("I0"), Item("I1", rule="NOFC"), Item("I2")]
@@ -122,7 +125,7 @@ def _applied(current: Rows, upserts: Rows, deletes: list[str]) -> Rows:
     return out
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60, test=20), deadline=None)
 @given(data=st.data(), supply=rows("S", 5, 25), demand=rows("D", 3, 25))
 def test_patched_model_equals_rebuilt(data: st.DataObject, supply: Rows, demand: Rows) -> None:
     """Two deltas in a row (UPSERT existing and new ids, DELETE) patch to the rebuilt model."""

@@ -5,8 +5,10 @@ from __future__ import annotations
 import naive
 import numpy as np
 import pytest
+from factories import frozen
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from sizes import examples
 
 from kernels.atp import atp_batch, atp_row
 from kernels.events import (
@@ -15,6 +17,7 @@ from kernels.events import (
     dense_from_grouped,
     group_by_row,
     group_events,
+    group_ptr,
     lookahead_from_events,
 )
 from kernels.promise import atp_at, atp_with, earliest_batch, earliest_bucket
@@ -54,12 +57,12 @@ def test_worked_example_of_design(consumption: int, expected: list[int]) -> None
     """The worked example of DESIGN section 3 holds for the kernel and the reference."""
     zeros = [0] * 8
     out = np.empty(8, dtype=np.int64)
-    atp_row(arr(SUPPLY), arr(DEMAND), arr(zeros), consumption, False, out)
+    atp_row(frozen(SUPPLY), frozen(DEMAND), arr(zeros), consumption, False, out)
     assert out.tolist() == expected
     assert naive.atp(SUPPLY, DEMAND, zeros, consumption, False) == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300, test=100), deadline=None)
 @given(
     data=series(),
     consumption=st.sampled_from([0, 1, 2, 3]),
@@ -75,11 +78,11 @@ def test_atp_row_matches_reference(
     """Every consumption rule, with and without accumulation, equals the reference."""
     supply, demand, reserved = data
     out = np.empty(len(supply), dtype=np.int64)
-    atp_row(arr(supply), arr(demand), arr(reserved), consumption, accumulated, out)
+    atp_row(frozen(supply), frozen(demand), arr(reserved), consumption, accumulated, out)
     assert out.tolist() == naive.atp(supply, demand, reserved, consumption, accumulated)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100, test=40), deadline=None)
 @given(rows=st.lists(series(horizon_max=12), min_size=1, max_size=6), data=st.data())
 def test_atp_batch_matches_rows(rows: list[tuple], data: st.DataObject) -> None:
     """The batch driver gives each row what the reference gives it, rule by rule."""
@@ -103,7 +106,7 @@ def test_atp_batch_matches_rows(rows: list[tuple], data: st.DataObject) -> None:
         assert out[r].tolist() == expected
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300, test=100), deadline=None)
 @given(data=series(), start=st.integers(-3, 45), want=st.integers(1, 30), cut=st.integers(0, 45))
 @example(data=([0, 0, 0, 5], [0] * 4, [0] * 4), start=0, want=5, cut=4)  # all on the last day
 @example(data=([5], [0], [0]), start=0, want=5, cut=1)  # a single bucket
@@ -114,11 +117,11 @@ def test_earliest_bucket_matches_reference(
     """The one-pass earliest-date search equals scanning the reference LOOKAHEAD ATP."""
     supply, demand, reserved = data
     limit = min(cut, len(supply))
-    got = earliest_bucket(arr(supply), arr(demand), arr(reserved), max(start, 0), want, limit)
+    got = earliest_bucket(frozen(supply), frozen(demand), arr(reserved), max(start, 0), want, limit)
     assert got == naive.earliest(supply, demand, reserved, start, want, limit)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100, test=50), deadline=None)
 @given(data=series(), bucket=st.integers(0, 39))
 def test_atp_at_matches_reference(
     data: tuple[list[int], list[int], list[int]], bucket: int
@@ -151,14 +154,14 @@ def test_atp_with_pending_matches_reference(
 
 def test_reservation_moves_later_atp() -> None:
     """Reserving q at bucket t lowers LOOKAHEAD ATP at t and every earlier bucket that t bounds."""
-    supply, demand, reserved = arr([5, 0, 0, 5]), arr([0, 0, 0, 0]), arr([0, 0, 0, 0])
+    supply, demand, reserved = frozen([5, 0, 0, 5]), frozen([0, 0, 0, 0]), arr([0, 0, 0, 0])
     assert earliest_bucket(supply, demand, reserved, 0, 5, 4) == 0
     reserved[2] = 3
     assert earliest_bucket(supply, demand, reserved, 0, 5, 4) == 3
     assert earliest_bucket(supply, demand, reserved, 0, 2, 4) == 0
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50, test=25), deadline=None)
 @given(rows=st.lists(series(horizon_max=10), min_size=1, max_size=5), data=st.data())
 def test_earliest_batch_matches_single(rows: list[tuple], data: st.DataObject) -> None:
     """The batch search answers each line as the single search does."""
@@ -200,7 +203,7 @@ def events(draw: st.DrawFn) -> tuple:
     return horizon, row_count, rows, days, quantities, kinds, masks
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200, test=60), deadline=None)
 @given(ev=events())
 def test_events_to_buckets_match_reference(ev: tuple) -> None:
     """Past-due folding, horizon cut, scatter and per-row re-binning equal the reference."""
@@ -213,10 +216,16 @@ def test_events_to_buckets_match_reference(ev: tuple) -> None:
     kinds_arr = np.asarray(kinds, dtype=np.int8)
     expected = naive.dense(rows, ref_buckets, quantities, kinds, masks, horizon)
     ptr, order = group_by_row(arr(rows), row_count)
-    out = np.full((row_count, horizon), -7, dtype=np.int64)  # garbage: the kernel zeroes rows
-    dense_from_grouped(
-        ptr, buckets[order], arr(quantities)[order], kinds_arr[order], arr(masks), out
+    assert ptr.tolist() == naive.group_ptr(rows, row_count)
+    assert group_ptr(arr(rows), row_count).tolist() == ptr.tolist()
+    by_row = (  # read-only, as the model holds its grouped events
+        frozen(ptr),
+        frozen(buckets[order]),
+        frozen(arr(quantities)[order]),
+        frozen(kinds_arr[order], np.int8),
     )
+    out = np.full((row_count, horizon), -7, dtype=np.int64)  # garbage: the kernel zeroes rows
+    dense_from_grouped(*by_row, arr(masks), out)
     assert out.tolist() == expected
 
     assert sorted(order.tolist()) == list(range(len(rows)))
@@ -225,12 +234,13 @@ def test_events_to_buckets_match_reference(ev: tuple) -> None:
         members = order[ptr[r] : ptr[r + 1]]
         assert all(rows[i] == r for i in members)
         assert list(members) == sorted(members)  # stable
-        bin_row(ptr, buckets[order], arr(quantities)[order], kinds_arr[order], r, masks[r], row_out)
+        bin_row(*by_row, r, masks[r], row_out)
         assert row_out.tolist() == expected[r]
 
     classes = np.arange(len(rows), dtype=np.int16)
+    days32 = np.asarray(days, dtype=np.int32)  # the events table's day type
     grouped = group_events(
-        arr(rows), arr(days), arr(quantities), kinds_arr, classes, row_count, horizon
+        arr(rows), days32, arr(quantities), kinds_arr, classes, row_count, horizon
     )
     g_ptr, g_bucket, g_quantity, g_kind, g_class, g_past, g_beyond = grouped
     assert (g_ptr.tolist(), g_past, g_beyond) == (ptr.tolist(), ref_past, ref_beyond)
@@ -240,7 +250,7 @@ def test_events_to_buckets_match_reference(ev: tuple) -> None:
     assert g_kind.tolist() == kinds_arr[order].tolist()
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100, test=50), deadline=None)
 @given(
     allocations=st.lists(
         st.tuples(st.integers(0, 3), st.integers(0, 6), st.integers(1, 10**9)), max_size=30
@@ -259,7 +269,7 @@ def test_apply_reservations_matches_reference(
     assert reserved.tolist() == naive.apply_reservations([[0] * 7] * 4, allocations, sign)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100, test=40), deadline=None)
 @given(ev=events())
 def test_lookahead_from_events_matches_reference(ev: tuple) -> None:
     """ATP straight from signed unsorted events equals binning then the reference LOOKAHEAD."""
@@ -271,7 +281,7 @@ def test_lookahead_from_events_matches_reference(ev: tuple) -> None:
     assert got.tolist() == [naive.lookahead(row) for row in sums]
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200, test=100), deadline=None)
 @given(
     supply=st.lists(st.integers(0, 6), max_size=8),
     demand=st.lists(st.integers(0, 6), min_size=1, max_size=8),

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 
 import numpy as np
 from factories import AS_OF, Event, Item, Snapshot
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sizes import examples
 
 from promising.book import records
 from promising.domain import LineStatus
@@ -112,11 +114,17 @@ def _reference(old: SupplyModel, entries: dict[str, Reservation], new: SupplyMod
     return out, moved, dropped, draws_dropped
 
 
+@functools.cache
+def _old_model() -> SupplyModel:
+    """The model the reservations are made on (read-only, so one serves every example)."""
+    return _model(OLD_ITEMS, OLD_LOCATIONS, 20, AS_OF, "old")
+
+
 CELLS = st.lists(st.tuples(st.integers(0, 10), st.integers(0, 19), st.integers(1, 9)), max_size=4)
 ENTRIES = st.lists(st.tuples(CELLS, CELLS, CELLS), max_size=12)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60, test=20), deadline=None)
 @given(
     entries=ENTRIES,
     shift=st.integers(0, 25),
@@ -136,7 +144,7 @@ def test_remap_equals_reference_from_the_model_and_from_the_journal(
     """Units, plant and supplier capacity and classes move as the per-cell reference moves
     them (later as_of, fewer items, locations, resources or suppliers, another horizon),
     whether read from a ledger (refresh) or from the journal (replay)."""
-    old = _model(OLD_ITEMS, OLD_LOCATIONS, 20, AS_OF, "old")
+    old = _old_model()
     new = _model(items, locations, horizon, AS_OF + dt.timedelta(days=shift), "new", ("A", "L3"),
                  resources)  # fmt: skip
     sources = len(supplier_sources(old.suppliers))

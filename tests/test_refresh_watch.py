@@ -15,7 +15,8 @@ import pytest
 from refresh_data import FileServer, supply, with_op, write_base, write_changes
 from typer.testing import CliRunner
 
-from promising.cli import app
+from cli.app import app
+from loaders.manifest import manifest_kind
 from promising.refresh.watch import Watcher
 from promising.v1 import admin_service_pb2 as admin_pb
 from promising.v1 import admin_service_pb2_grpc as admin_grpc
@@ -45,7 +46,7 @@ def test_watched_folders_apply_in_order_once(tmp_path: Path) -> None:
     watched.mkdir()
     with FileServer(base, tmp_path / "data") as server:
         assert server.server is not None and server.server.refresher is not None
-        watcher = Watcher(watched, server.server.refresher)
+        watcher = Watcher(watched, server.server.refresher, manifest_kind)
         _drop(watched)
         assert watcher.scan() == ["0001-delta", "0002-delta", "0003-snapshot", "0004-delta"]
         status = server.status()
@@ -58,7 +59,7 @@ def test_watched_folders_apply_in_order_once(tmp_path: Path) -> None:
         assert watcher.scan() == ["0005-delta"]
         server.restart()
         assert server.server is not None and server.server.refresher is not None
-        assert Watcher(watched, server.server.refresher).scan() == []
+        assert Watcher(watched, server.server.refresher, manifest_kind).scan() == []
         assert server.columns("A", "L1")["supply"][0] == 22
 
 

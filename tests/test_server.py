@@ -85,6 +85,7 @@ def test_stop_turns_health_not_serving_then_closes(tmp_path: Path) -> None:
     stopper = threading.Thread(target=harness.stop)
     stopper.start()
     assert next(watch).status == NOT_SERVING
+    watch.cancel()  # seen: a watch still open would hold the stop for its whole grace period
     stopper.join(10)
     watcher.close()
     channel = grpc.insecure_channel(address)

@@ -9,7 +9,7 @@ import pytest
 from server_harness import Harness
 from typer.testing import CliRunner
 
-from promising.client import client_app
+from cli.client import client_app
 
 runner = CliRunner()
 

@@ -24,6 +24,13 @@ def many(count: int, item: str = "B") -> list[pb.OrderLine]:
     return [line(str(i), item, 1) for i in range(count)]
 
 
+def _with(request: pb.PromiseOrderRequest, **fields: str) -> pb.PromiseOrderRequest:
+    """The request with some string fields set."""
+    for name, value in fields.items():
+        setattr(request, name, value)
+    return request
+
+
 # (case, method, request, expected status, a field the violations must name or None)
 CASES = [
     ("quantity 0", PROMISE, order(COMMIT, line("1", "B", 0)), INVALID, "lines[0].quantity"),
@@ -58,6 +65,11 @@ CASES = [
      "order_id"),
     ("negative ttl", PROMISE, order(HOLD, line("1", "B", 1), ttl=-1), INVALID,
      "hold_ttl_seconds"),
+    ("demand class of 2 MB", PROMISE,
+     _with(order(COMMIT, line("1", "B", 1)), demand_class="G" * 2_000_000), INVALID,
+     "demand_class"),
+    ("customer id of 129 characters", PROMISE,
+     _with(order(COMMIT, line("1", "B", 1)), customer_id="c" * 129), INVALID, "customer_id"),
     ("ttl beyond a week", PROMISE, order(HOLD, line("1", "B", 1), ttl=10**9), INVALID,
      "hold_ttl_seconds"),
     ("order id of 10k chars", PROMISE, order(COMMIT, line("1", "B", 1), order_id="o" * 10_000),

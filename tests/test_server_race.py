@@ -33,14 +33,24 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         yield harness
 
 
-def race(address: str, requests: list[pb.PromiseOrderRequest]) -> list[pb.PromiseOrderResponse]:
+@pytest.fixture(scope="module")
+def stubs(server: Harness):
+    """One stub per client, each on its own channel (connection), made ready once: closing
+    ten channels after every round cost more than the round."""
+    channels = [grpc.insecure_channel(server.server.address) for _ in range(CLIENTS)]
+    for channel in channels:
+        grpc.channel_ready_future(channel).result(timeout=5)
+    yield [PromisingServiceStub(channel) for channel in channels]
+    for channel in channels:
+        channel.close()
+
+
+def race(
+    stubs: list[PromisingServiceStub], requests: list[pb.PromiseOrderRequest]
+) -> list[pb.PromiseOrderResponse]:
     """Send one request per client, all released by one barrier."""
     barrier = threading.Barrier(len(requests))
     answers: list[pb.PromiseOrderResponse | None] = [None] * len(requests)
-    channels = [grpc.insecure_channel(address) for _ in requests]
-    stubs = [PromisingServiceStub(channel) for channel in channels]
-    for channel in channels:
-        grpc.channel_ready_future(channel).result(timeout=5)
 
     def client(i: int) -> None:
         barrier.wait()
@@ -51,19 +61,19 @@ def race(address: str, requests: list[pb.PromiseOrderRequest]) -> list[pb.Promis
         thread.start()
     for thread in threads:
         thread.join()
-    for channel in channels:
-        channel.close()
     assert all(answer is not None for answer in answers)
     return answers  # type: ignore[return-value]
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
-def test_exactly_one_client_gets_the_last_unit(server: Harness, round_: int) -> None:
+def test_exactly_one_client_gets_the_last_unit(
+    server: Harness, stubs: list[PromisingServiceStub], round_: int
+) -> None:
     """Of ten concurrent HOLD/COMMIT orders for the last unit, one wins, nine are rejected."""
     item = f"R{round_}"
     mode = COMMIT if round_ % 2 == 0 else HOLD
     requests = [order(mode, line("1", item, 1)) for _ in range(CLIENTS)]
-    answers = race(server.server.address, requests)
+    answers = race(stubs, requests)
     winners = [a for a in answers if a.reservation != pb.RESERVATION_STATE_REJECTED]
     assert len(winners) == 1
     assert winners[0].lines[0].status == pb.LINE_STATUS_ON_TIME

@@ -162,10 +162,11 @@ def test_a_slow_solve_does_not_hold_the_writer(book: Reservations) -> None:
     original = sourcing.promise
     planning = threading.Event()
 
-    def slow(*args, **kwargs):
-        planning.set()
-        time.sleep(1.0)
-        return original(*args, **kwargs)
+    def slow(lines, *args, **kwargs):
+        if len(lines) > 1:  # the sourced order, not the one-line commits
+            planning.set()
+            time.sleep(1.0)
+        return original(lines, *args, **kwargs)
 
     sourcing.promise = slow  # type: ignore[method-assign]
     started = time.perf_counter()
@@ -220,9 +221,10 @@ def test_too_many_orders_in_planning_are_refused(
     release = threading.Event()
     original = book.book.engine.sourcing.promise
 
-    def held(*args, **kwargs):
-        release.wait(10)
-        return original(*args, **kwargs)
+    def held(lines, *args, **kwargs):
+        if len(lines) > 1:
+            release.wait(10)
+        return original(lines, *args, **kwargs)
 
     book.book.engine.sourcing.promise = held  # type: ignore[method-assign]
     try:

@@ -405,4 +405,4 @@ def test_refused(request_line, region, field):
     """Bad sourced lines are refused naming the field, as located lines are."""
     with pytest.raises(InvalidInput) as refused:
         split_engine().promise_order([request_line], ship_to_region=region)
-    assert refused.value.violations[0].field == f"lines[0].{field}"
+    assert refused.value.violations[0].path == ("lines", 0, field)

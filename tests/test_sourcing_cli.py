@@ -8,8 +8,8 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from cli.app import app
 from loaders import load_model
-from promising.cli import app
 
 runner = CliRunner()
 

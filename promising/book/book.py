@@ -45,6 +45,7 @@ from promising.errors import Conflict, DuplicateRequest, FieldViolation, Invalid
 from promising.fit import fits
 from promising.journal import Journal
 from promising.ledger import Reservation
+from promising.manufacturing import supplier_sources
 from promising.pegging import explain
 from promising.promise import OrderPromise
 from promising.remap import remap
@@ -157,7 +158,7 @@ class Book:
                 ttl = command.hold_ttl_seconds or HOLD_TTL_DEFAULT_SECONDS
                 hold_id, expires_at = self._new_id(), self.clock() + ttl
                 state = ReservationState.HELD
-            sources = engine.capable.suppliers.sources
+            sources = supplier_sources(model.suppliers)
             outcome = PromiseOutcome(
                 order_id, model.snapshot_id, lsn, promise, state, hold_id, expires_at,
                 model.delta_sequence,
@@ -429,15 +430,15 @@ class Book:
             raise InvalidInput(
                 "set exactly one of order_id and hold_id",
                 [
-                    FieldViolation("order_id", "set exactly one of order_id and hold_id"),
-                    FieldViolation("hold_id", "set exactly one of order_id and hold_id"),
+                    FieldViolation(("order_id",), "set exactly one of order_id and hold_id"),
+                    FieldViolation(("hold_id",), "set exactly one of order_id and hold_id"),
                 ],
             )
         if command.hold_id:
             if command.line_ids:
                 raise InvalidInput(
                     "line_ids go with order_id, not hold_id",
-                    [FieldViolation("line_ids", "only with order_id")],
+                    [FieldViolation(("line_ids",), "only with order_id")],
                 )
             hold = self._live_hold(command.hold_id)
             return hold.order_id, list(hold.line_ids)
@@ -459,26 +460,28 @@ def _check_ids(*fields: tuple[str, str]) -> None:
     violations = []
     for name, value in fields:
         if not value:
-            violations.append(FieldViolation(name, "required"))
+            violations.append(FieldViolation((name,), "required"))
         elif len(value) > ID_SIZE_MAX:
-            violations.append(FieldViolation(name, f"at most {ID_SIZE_MAX} characters"))
+            violations.append(FieldViolation((name,), f"at most {ID_SIZE_MAX} characters"))
     if violations:
-        raise InvalidInput("; ".join(f"{v.field}: {v.description}" for v in violations), violations)
+        raise InvalidInput(
+            "; ".join(f"{v.path[-1]}: {v.description}" for v in violations), violations
+        )
 
 
 def _check_promise(command: PromiseCommand) -> None:
     _check_ids(("request_id", command.request_id), ("order_id", command.order_id))
     if command.mode not in (PromiseMode.HOLD, PromiseMode.COMMIT):
         raise InvalidInput(
-            "the book only holds or commits", [FieldViolation("mode", "HOLD or COMMIT")]
+            "the book only holds or commits", [FieldViolation(("mode",), "HOLD or COMMIT")]
         )
     if not 0 <= command.hold_ttl_seconds <= HOLD_TTL_MAX_SECONDS:
         raise InvalidInput(
             f"hold_ttl_seconds must be in 0..{HOLD_TTL_MAX_SECONDS}",
-            [FieldViolation("hold_ttl_seconds", f"must be in 0..{HOLD_TTL_MAX_SECONDS}")],
+            [FieldViolation(("hold_ttl_seconds",), f"must be in 0..{HOLD_TTL_MAX_SECONDS}")],
         )
     long = [
-        FieldViolation(f"lines[{i}].line_id", f"at most {ID_SIZE_MAX} characters")
+        FieldViolation(("lines", i, "line_id"), f"at most {ID_SIZE_MAX} characters")
         for i, line in enumerate(command.lines)
         if len(line.line_id) > ID_SIZE_MAX
     ]

@@ -7,25 +7,12 @@
                rebase.absorbed_lines (committed lines the new demand carries), journal record,
                one reference assignment that quotes read through.
 
-See DESIGN sections 4 and 11; `restore` brings the same version back after a restart.
+Two layers, so import the module you need (this package imports nothing):
+- below the engine, on models only: `keys` (ids as 128-bit keys), `index` (events by id),
+  `rows` (item-location rows appended), `version` (a model and its indexes), `patch` (a delta
+  applied to a version). `loaders` may use these.
+- above the engine and the book: `rebase`, `refresher` (`Refresher`, `Sources`), `restore`
+  (the same version after a restart), `watch` (folders dropped into a directory).
+
+See DESIGN sections 4 and 11.
 """
-
-from promising.refresh.changes import Delta, TableChanges
-from promising.refresh.patch import PatchReport, apply_delta
-from promising.refresh.rebase import RebaseSummary
-from promising.refresh.refresher import Refresher, RefreshOutcome, Sources
-from promising.refresh.version import Version, model_version, snapshot_version
-
-__all__ = [
-    "Delta",
-    "PatchReport",
-    "RebaseSummary",
-    "RefreshOutcome",
-    "Refresher",
-    "Sources",
-    "TableChanges",
-    "Version",
-    "apply_delta",
-    "model_version",
-    "snapshot_version",
-]

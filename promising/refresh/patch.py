@@ -14,10 +14,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernels.events import clip_buckets
 from kernels.refresh import patch_dense, patch_grouped
+from promising.delta import ID_COLUMNS, TABLES, Delta
 from promising.errors import SnapshotError, SnapshotProblem
+from promising.item_locations import keys_of
 from promising.model import GroupedEvents, LoadStats, SupplyModel
-from promising.refresh.changes import ID_COLUMNS, TABLES, Delta
 from promising.refresh.index import EventColumns, EventIndex
 from promising.refresh.keys import id_keys, key_set
 from promising.refresh.rows import RowPlan, grown_events, grown_matrix, plan_rows
@@ -48,8 +50,10 @@ def _frozen(arr: np.ndarray) -> np.ndarray:
 
 
 def _buckets(day: np.ndarray, horizon: int) -> np.ndarray:
-    """Day offsets as buckets: past due folds into 0, past the horizon is -1."""
-    return np.where(day < 0, 0, np.where(day >= horizon, -1, day)).astype(np.int64)
+    """Day offsets as buckets, as the model's build makes them (`kernels.events.bucket_of`)."""
+    out = np.empty(day.shape[0], dtype=np.int64)
+    clip_buckets(day, horizon, out)
+    return out
 
 
 def _resolve(version: Version, delta: Delta, table: str) -> _Resolved | None:
@@ -72,12 +76,11 @@ def _resolve(version: Version, delta: Delta, table: str) -> _Resolved | None:
                 changes.delete_rows[unknown][:5].tolist(),
             )
         )
-    width = max(len(version.model.locations.ids), 1)
     upsert = changes.upsert
     return _Resolved(
         index,
         np.concatenate([replaced[replaced >= 0], deleted]),
-        upsert.item.astype(np.int64) * width + upsert.location,
+        keys_of(upsert.item, upsert.location, len(version.model.locations.ids)),
         upsert_key,
     )
 

@@ -25,12 +25,12 @@ from typing import Protocol
 
 from promising.book import Reservations, records
 from promising.book.commands import HoldState
+from promising.delta import Delta
 from promising.engine import Engine
 from promising.errors import Conflict, PromisingError
 from promising.journal import Journal
 from promising.ledger import ReservationLedger
 from promising.model import SupplyModel
-from promising.refresh.changes import Delta
 from promising.refresh.patch import PatchReport, apply_delta
 from promising.refresh.rebase import RebaseSummary, absorbed_lines, rows_to_keep
 from promising.refresh.rows import RowPlan, with_rows

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from promising.errors import PromisingError
+from promising.errors import Conflict, PromisingError
+from promising.item_locations import key_of
 from promising.refresh.patch import apply_delta
 from promising.refresh.refresher import Sources
 from promising.refresh.rows import plan_rows, with_rows
@@ -92,13 +93,13 @@ def restore(
 def _snapshot(path: Path, sources: Sources, record: dict[str, Any] | None) -> Version:
     data, model = sources.snapshot(path)
     if record is not None and model.snapshot_id != record["snapshot"]:
-        raise PromisingError(f"the directory now holds snapshot {model.snapshot_id!r}")
+        raise Conflict(f"the directory now holds snapshot {model.snapshot_id!r}")
     version = snapshot_version(data, model, str(path.resolve()), order_lines=False)
     if record is None or not record.get("rows"):
         return version
-    width = max(len(model.locations.ids), 1)
+    location_count = len(model.locations.ids)
     keys = [
-        model.item_index[item] * width + model.location_index[location]
+        key_of(model.item_index[item], model.location_index[location], location_count)
         for item, location in record["rows"]
         if item in model.item_index and location in model.location_index
     ]

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kernels.events import group_ptr
+from promising.item_locations import keys_of, split_keys
 from promising.model import GroupedEvents, SupplyModel, rows_of_keys
 
 
@@ -59,13 +61,13 @@ def plan_rows(model: SupplyModel, keys: np.ndarray) -> RowPlan:
             old, old, model.row_item, model.row_location, model.item_row_ptr, model.item_rows,
             model.row_index, fresh,
         )  # fmt: skip
-    width = max(len(model.locations.ids), 1)
-    row_item = np.concatenate([model.row_item, (fresh // width).astype(np.int32)])
-    row_location = np.concatenate([model.row_location, (fresh % width).astype(np.int32)])
-    all_keys = row_item.astype(np.int64) * width + row_location
+    location_count = len(model.locations.ids)
+    fresh_item, fresh_location = split_keys(fresh, location_count)
+    row_item = np.concatenate([model.row_item, fresh_item])
+    row_location = np.concatenate([model.row_location, fresh_location])
+    all_keys = keys_of(row_item, row_location, location_count)
     item_rows = np.argsort(all_keys, kind="stable").astype(np.int64)
-    item_row_ptr = np.zeros(len(model.items.ids) + 1, dtype=np.int64)
-    np.cumsum(np.bincount(row_item, minlength=len(model.items.ids)), out=item_row_ptr[1:])
+    item_row_ptr = group_ptr(row_item, len(model.items.ids))
     row_index = dict(model.row_index)
     row_index.update(zip(fresh.tolist(), range(old, old + fresh.shape[0]), strict=True))
     return RowPlan(

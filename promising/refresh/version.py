@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from promising.errors import SnapshotError, SnapshotProblem
+from promising.item_locations import keys_of
 from promising.model import SupplyModel, rows_of_keys
 from promising.refresh.index import EventColumns, EventIndex
 from promising.refresh.keys import id_keys, key_set
@@ -89,8 +90,7 @@ class Version:
 def _index_of(model: SupplyModel, events: EventTable) -> EventIndex | None:
     if events.ids is None:
         return None
-    width = max(len(model.locations.ids), 1)
-    rows = rows_of_keys(model, events.item.astype(np.int64) * width + events.location)
+    rows = rows_of_keys(model, keys_of(events.item, events.location, len(model.locations.ids)))
     assert (rows >= 0).all(), "every snapshot row has an item-location row"
     return EventIndex.build(
         EventColumns.of(

@@ -1,8 +1,8 @@
 """`serve --watch DIR`: apply the snapshot and delta folders an ERP drops into a directory.
 
-Each subdirectory with a `manifest.json` is a snapshot (`"format": "promising-snapshot"`) or
-a delta (`"promising-delta"`); the manifest is written last, so a folder still being written
-is not looked at yet. Folders are taken in the order of their names (name them so that they
+Each subdirectory with a `manifest.json` is a snapshot or a delta (`kind_of` reads which:
+`loaders.manifest.manifest_kind`); the manifest is written last, so a folder still being
+written is not looked at yet. Folders are taken in the order of their names (name them so that they
 sort in export order, e.g. `20260105T0600-snapshot`, `20260105T0601-delta-0001`), each once:
 a folder whose name sorts at or before the last one taken is left alone, also after a
 restart (the last one taken is the data in use). A refused folder is logged and kept in the
@@ -11,9 +11,9 @@ status (`last_error`); the next folders are still taken.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from promising.errors import PromisingError
@@ -22,18 +22,22 @@ from promising.refresh.refresher import Refresher
 log = logging.getLogger("promising.refresh")
 
 MANIFEST_FILE = "manifest.json"
-SNAPSHOT_FORMAT = "promising-snapshot"
-DELTA_FORMAT = "promising-delta"
 
 
 class Watcher:
-    """Polls `directory` every `interval_seconds` and hands new folders to the refresher."""
+    """Polls `directory` every `interval_seconds` and hands new folders to the refresher;
+    `kind_of(folder)` says "snapshot" or "delta", or raises `SnapshotError`."""
 
     def __init__(
-        self, directory: Path | str, refresher: Refresher, interval_seconds: float = 1.0
+        self,
+        directory: Path | str,
+        refresher: Refresher,
+        kind_of: Callable[[Path], str],
+        interval_seconds: float = 1.0,
     ) -> None:
         self.directory = Path(directory).resolve()
         self.refresher = refresher
+        self.kind_of = kind_of
         self.interval_seconds = interval_seconds
         self.last_name = self._in_use()
         self._stop = threading.Event()
@@ -84,18 +88,10 @@ class Watcher:
 
     def _take(self, folder: Path) -> None:
         try:
-            kind = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8")).get("format")
-        except (OSError, ValueError, AttributeError) as error:
-            self._refused(folder, f"unreadable manifest: {error}")
-            return
-        try:
-            if kind == SNAPSHOT_FORMAT:
+            if self.kind_of(folder) == "snapshot":
                 outcome = self.refresher.load_snapshot(folder)
-            elif kind == DELTA_FORMAT:
-                outcome = self.refresher.apply_delta(folder)
             else:
-                self._refused(folder, f"manifest format {kind!r} is neither snapshot nor delta")
-                return
+                outcome = self.refresher.apply_delta(folder)
         except PromisingError as error:
             self._refused(folder, str(error))
             return

@@ -14,10 +14,11 @@ import grpc
 from google.protobuf import timestamp_pb2
 from google.type import date_pb2
 
-from promising.errors import FieldViolation, InvalidInput, SnapshotError
-from promising.refresh import RebaseSummary, Refresher, RefreshOutcome
+from promising.errors import FieldViolation, InvalidInput, NotReady, SnapshotError
+from promising.refresh.rebase import RebaseSummary
+from promising.refresh.refresher import Refresher, RefreshOutcome
 from promising.rpc import convert
-from promising.rpc.status import NotReady, abort
+from promising.rpc.status import abort
 from promising.v1 import admin_service_pb2 as pb
 
 ADMIN_SERVICE_NAME = "promising.v1.SupplyAdminService"
@@ -40,13 +41,13 @@ def _rebase(summary: RebaseSummary) -> pb.RebaseSummary:
 
 def _path(path: str) -> str:
     if not path:
-        raise InvalidInput("path: required", [FieldViolation("path", "required")])
+        raise InvalidInput("path: required", [FieldViolation(("path",), "required")])
     return path
 
 
 def _refused(error: SnapshotError) -> InvalidInput:
     message = f"refused, nothing applied: {error}"
-    return InvalidInput(message, [FieldViolation("path", str(error))])
+    return InvalidInput(message, [FieldViolation(("path",), str(error))])
 
 
 class SupplyAdminServicer:

@@ -26,9 +26,10 @@ from promising.book import (
     ReleaseOutcome,
 )
 from promising.engine import QUANTITY_MAX
-from promising.errors import FieldViolation, InvalidInput
+from promising.errors import FieldPath, FieldViolation, InvalidInput
 from promising.promise import LineRequest
 from promising.rpc import wire
+from promising.rpc.status import field_path
 from promising.v1 import promising_service_pb2 as pb
 
 LINES_MAX = 10_000
@@ -50,23 +51,23 @@ class Violations:
     def __init__(self) -> None:
         self.items: list[FieldViolation] = []
 
-    def add(self, field: str, description: str) -> None:
-        self.items.append(FieldViolation(field, description))
+    def add(self, path: FieldPath, description: str) -> None:
+        self.items.append(FieldViolation(path, description))
 
     def raise_if_any(self) -> None:
         if not self.items:
             return
         shown = self.items[:VIOLATIONS_MAX]
         more = len(self.items) - len(shown)
-        message = "; ".join(f"{v.field}: {v.description}" for v in shown[:3])
+        message = "; ".join(f"{field_path(v.path)}: {v.description}" for v in shown[:3])
         if len(self.items) > 3:
             message += f" (and {len(self.items) - 3} more)"
         if more:
-            shown.append(FieldViolation("", f"{more} more violations not listed"))
+            shown.append(FieldViolation((), f"{more} more violations not listed"))
         raise InvalidInput(message, shown)
 
 
-def check_id(violations: Violations, field: str, value: str, required: bool = True) -> None:
+def check_id(violations: Violations, field: FieldPath, value: str, required: bool = True) -> None:
     if not value:
         if required:
             violations.add(field, "required")
@@ -75,7 +76,7 @@ def check_id(violations: Violations, field: str, value: str, required: bool = Tr
 
 
 # --- dates -------------------------------------------------------------------------------
-def date_in(value: date_pb2.Date, field: str, violations: Violations) -> dt.date | None:
+def date_in(value: date_pb2.Date, field: FieldPath, violations: Violations) -> dt.date | None:
     """A google.type.Date as a date; all zero means unset (None)."""
     if not (value.year or value.month or value.day):
         return None
@@ -101,7 +102,7 @@ def parse(kind: type[M], data: bytes) -> M:
     except DecodeError as error:
         raise InvalidInput(
             f"undecodable {kind.DESCRIPTOR.name}: {error}",
-            [FieldViolation("", "not a valid " + kind.DESCRIPTOR.full_name)],
+            [FieldViolation((), "not a valid " + kind.DESCRIPTOR.full_name)],
         ) from None
 
 
@@ -125,9 +126,9 @@ def lines_in(request: pb.PromiseOrderRequest, violations: Violations) -> list[Li
     """
     count = len(request.lines)
     if count == 0:
-        violations.add("lines", "an order needs at least one line")
+        violations.add(("lines",), "an order needs at least one line")
     elif count > LINES_MAX:
-        violations.add("lines", f"at most {LINES_MAX} lines, got {count}")
+        violations.add(("lines",), f"at most {LINES_MAX} lines, got {count}")
         return []
     out = []
     days = _DAYS
@@ -170,12 +171,12 @@ def _day(key: tuple[int, int, int]) -> dt.date | None:
 
 
 def _line_violations(i: int, line: pb.OrderLine, violations: Violations) -> None:
-    check_id(violations, f"lines[{i}].line_id", line.line_id)
-    check_id(violations, f"lines[{i}].item_id", line.item_id)
-    check_id(violations, f"lines[{i}].ship_set_id", line.ship_set_id, required=False)
+    check_id(violations, ("lines", i, "line_id"), line.line_id)
+    check_id(violations, ("lines", i, "item_id"), line.item_id)
+    check_id(violations, ("lines", i, "ship_set_id"), line.ship_set_id, required=False)
     if not 0 < line.quantity <= QUANTITY_MAX:
-        violations.add(f"lines[{i}].quantity", f"must be in 1..{QUANTITY_MAX}")
-    field = f"lines[{i}].requested_date"
+        violations.add(("lines", i, "quantity"), f"must be in 1..{QUANTITY_MAX}")
+    field = ("lines", i, "requested_date")
     value = line.requested_date
     if not (value.year or value.month or value.day):
         violations.add(field, "required")
@@ -188,13 +189,15 @@ def promise_in(request: pb.PromiseOrderRequest) -> tuple[PromiseMode, list[LineR
     violations = Violations()
     mode = _MODES.get(request.mode)
     if mode is None:
-        violations.add("mode", "must be PROMISE_MODE_QUOTE, _HOLD or _COMMIT")
+        violations.add(("mode",), "must be PROMISE_MODE_QUOTE, _HOLD or _COMMIT")
     if mode is not PromiseMode.QUOTE:
-        check_id(violations, "request_id", request.request_id)
-        check_id(violations, "order_id", request.order_id)
+        check_id(violations, ("request_id",), request.request_id)
+        check_id(violations, ("order_id",), request.order_id)
     else:
-        check_id(violations, "order_id", request.order_id, required=False)
-    check_id(violations, "ship_to_region", request.ship_to_region, required=False)
+        check_id(violations, ("order_id",), request.order_id, required=False)
+    check_id(violations, ("ship_to_region",), request.ship_to_region, required=False)
+    check_id(violations, ("demand_class",), request.demand_class, required=False)
+    check_id(violations, ("customer_id",), request.customer_id, required=False)
     lines = lines_in(request, violations)
     violations.raise_if_any()
     assert mode is not None
@@ -219,22 +222,22 @@ def promise_command(
 
 def confirm_command(request: pb.ConfirmHoldRequest) -> ConfirmCommand:
     violations = Violations()
-    check_id(violations, "request_id", request.request_id)
-    check_id(violations, "hold_id", request.hold_id)
+    check_id(violations, ("request_id",), request.request_id)
+    check_id(violations, ("hold_id",), request.hold_id)
     violations.raise_if_any()
     return ConfirmCommand(request.request_id, digest(request), request.hold_id)
 
 
 def release_command(request: pb.ReleaseReservationRequest) -> ReleaseCommand:
     violations = Violations()
-    check_id(violations, "request_id", request.request_id)
-    check_id(violations, "order_id", request.order_id, required=False)
-    check_id(violations, "hold_id", request.hold_id, required=False)
+    check_id(violations, ("request_id",), request.request_id)
+    check_id(violations, ("order_id",), request.order_id, required=False)
+    check_id(violations, ("hold_id",), request.hold_id, required=False)
     if len(request.line_ids) > LINES_MAX:
-        violations.add("line_ids", f"at most {LINES_MAX}")
+        violations.add(("line_ids",), f"at most {LINES_MAX}")
     else:
         for i, line_id in enumerate(request.line_ids):
-            check_id(violations, f"line_ids[{i}]", line_id)
+            check_id(violations, ("line_ids", i), line_id)
     violations.raise_if_any()
     return ReleaseCommand(
         request.request_id,

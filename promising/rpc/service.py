@@ -19,8 +19,8 @@ from grpc_reflection.v1alpha import reflection
 
 from promising.book import ReplayReport, Reservations
 from promising.engine import Engine
-from promising.refresh import Refresher, Sources, Version, model_version
-from promising.refresh.refresher import BUILD_NICE
+from promising.refresh.refresher import BUILD_NICE, Refresher, Sources
+from promising.refresh.version import Version, model_version
 from promising.rpc.admin import ADMIN_SERVICE_NAME, SupplyAdminServicer
 from promising.rpc.servicer import SERVICE_NAME, PromisingServicer
 from promising.v1 import promising_service_pb2 as pb

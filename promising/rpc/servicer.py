@@ -17,9 +17,10 @@ import grpc
 
 from promising.book import Answer, PromiseMode, PromiseOutcome, Reservations, ReservationState
 from promising.engine import Engine
+from promising.errors import NotReady
 from promising.pegging import explain
 from promising.rpc import convert, wire
-from promising.rpc.status import NotReady, abort
+from promising.rpc.status import abort
 from promising.rpc.stream import WRITE_TIMEOUT_SECONDS, promise_stream
 from promising.v1 import promising_service_pb2 as pb
 
@@ -119,15 +120,15 @@ class PromisingServicer:
         model = loaded.engine.model
         violations = convert.Violations()
         if request.item_id not in model.item_index:
-            violations.add("item_id", "unknown item" if request.item_id else "required")
+            violations.add(("item_id",), "unknown item" if request.item_id else "required")
         for i, location_id in enumerate(request.location_ids):
             if location_id not in model.location_index:
-                violations.add(f"location_ids[{i}]", "unknown location")
+                violations.add(("location_ids", i), "unknown location")
         rule_id = request.atp_rule_id if request.HasField("atp_rule_id") else None
         if rule_id is not None and rule_id not in model.rule_index:
-            violations.add("atp_rule_id", "unknown ATP rule")
-        from_date = convert.date_in(request.from_date, "from_date", violations)
-        to_date = convert.date_in(request.to_date, "to_date", violations)
+            violations.add(("atp_rule_id",), "unknown ATP rule")
+        from_date = convert.date_in(request.from_date, ("from_date",), violations)
+        to_date = convert.date_in(request.to_date, ("to_date",), violations)
         violations.raise_if_any()
         lsn = loaded.reservations.lsn
         profiles = loaded.engine.availability(

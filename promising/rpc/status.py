@@ -19,21 +19,17 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from promising.errors import (
     Conflict,
     DuplicateRequest,
+    FieldPath,
     InvalidInput,
     NotFound,
     Overloaded,
-    PromisingError,
+    Unavailable,
 )
-from promising.journal import JournalUnavailable
 
 log = logging.getLogger("promising.rpc")
 
 DETAILS_KEY = "grpc-status-details-bin"
 MESSAGE_SIZE_MAX = 1000
-
-
-class NotReady(PromisingError):
-    """The server is still loading its snapshot and journal, or shutting down."""
 
 
 _CODES: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
@@ -42,8 +38,7 @@ _CODES: tuple[tuple[type[BaseException], grpc.StatusCode], ...] = (
     (Conflict, grpc.StatusCode.FAILED_PRECONDITION),
     (DuplicateRequest, grpc.StatusCode.ALREADY_EXISTS),
     (Overloaded, grpc.StatusCode.RESOURCE_EXHAUSTED),
-    (JournalUnavailable, grpc.StatusCode.UNAVAILABLE),
-    (NotReady, grpc.StatusCode.UNAVAILABLE),
+    (Unavailable, grpc.StatusCode.UNAVAILABLE),
 )
 
 
@@ -59,7 +54,7 @@ def rich_status(error: BaseException) -> status_pb2.Status:
                 bad = error_details_pb2.BadRequest(
                     field_violations=[
                         error_details_pb2.BadRequest.FieldViolation(
-                            field=v.field, description=v.description
+                            field=field_path(v.path), description=v.description
                         )
                         for v in error.violations
                     ]
@@ -98,6 +93,14 @@ def status_of(error: grpc.RpcError) -> status_pb2.Status | None:
         if key == DETAILS_KEY:
             return status_pb2.Status.FromString(value)
     return None
+
+
+def field_path(path: FieldPath) -> str:
+    """A field's path as the API spells it: ("lines", 2, "quantity") → `lines[2].quantity`."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
 
 
 def field_violations(error: grpc.RpcError) -> list[tuple[str, str]]:

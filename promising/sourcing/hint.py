@@ -16,26 +16,26 @@ from promising.sourcing.service import served, split_plan
 
 
 class _Reserved:
-    """Units the hint has reserved per row and bucket, and what still fits."""
+    """Units the hint has reserved per pool and bucket, and what still fits."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
         self.used: dict[int, dict[int, int]] = defaultdict(dict)
         self.checks: dict[int, list[int]] = defaultdict(list)
         for o in problem.options:
-            if o.row >= 0:
-                self.checks[o.row].append(o.bucket)
+            if o.pool >= 0:
+                self.checks[o.pool].append(o.bucket)
 
     def room(self, option: int) -> int:
         """Units option `option` may still ship: the least, over the capacity checks on or
         after its day, of capacity minus what is reserved up to there (DESIGN §3)."""
         o = self.problem.options[option]
-        if o.row < 0:
+        if o.pool < 0:
             return o.quantity_max
-        capacity = self.problem.capacity[o.row]
-        used = self.used[o.row]
+        capacity = self.problem.capacity[o.pool]
+        used = self.used[o.pool]
         room = o.quantity_max
-        for c in {o.bucket, *self.checks[o.row]}:
+        for c in {o.bucket, *self.checks[o.pool]}:
             if c >= o.bucket:
                 room = min(room, int(capacity[c]) - sum(u for b, u in used.items() if b <= c))
         return room
@@ -43,8 +43,8 @@ class _Reserved:
     def take(self, option: int, units: int) -> None:
         """Reserve `units` for the option (negative: give them back)."""
         o = self.problem.options[option]
-        if o.row >= 0:
-            self.used[o.row][o.bucket] = self.used[o.row].get(o.bucket, 0) + units
+        if o.pool >= 0:
+            self.used[o.pool][o.bucket] = self.used[o.pool].get(o.bucket, 0) + units
 
 
 def greedy_hint(problem: Problem) -> dict[int, int]:
@@ -78,7 +78,15 @@ def greedy_hint(problem: Problem) -> dict[int, int]:
 
 def _rank(problem: Problem, i: int) -> tuple:
     o = problem.options[i]
-    return (not o.on_time, -o.quantity_max, o.late_days, o.variant, o.cost_key, o.preference)
+    return (
+        not o.on_time,
+        -o.quantity_max,
+        o.late_days,
+        o.variant,
+        o.made,
+        o.cost_key,
+        o.preference,
+    )
 
 
 def _single(problem: Problem, position: int, mine: list[int], reserved: _Reserved) -> dict:

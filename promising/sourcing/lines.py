@@ -31,7 +31,7 @@ def resolve(
 ) -> list[SourcedLine]:
     """Check each line (unknown ids, quantity, date) and find its sources."""
     set_numbers: dict[str, int] = {}
-    if any(line.ship_set_id for line in lines):
+    if len(lines) > 1 and any(line.ship_set_id for line in lines):
         sizes = Counter(line.ship_set_id for line in lines if line.ship_set_id)
         set_numbers = {name: n for n, name in enumerate(sorted(sizes)) if sizes[name] > 1}
     out = []
@@ -40,19 +40,19 @@ def resolve(
         if item is None:
             raise InvalidInput(
                 f"unknown item {line.item_id!r}",
-                [FieldViolation(f"lines[{i}].item_id", "unknown item")],
+                [FieldViolation(("lines", i, "item_id"), "unknown item")],
             )
         if not 0 < line.quantity <= QUANTITY_MAX:
             raise InvalidInput(
                 f"quantity must be in 1..{QUANTITY_MAX}, got {line.quantity}",
-                [FieldViolation(f"lines[{i}].quantity", "must be > 0 and <= 10^12")],
+                [FieldViolation(("lines", i, "quantity"), "must be > 0 and <= 10^12")],
             )
         requested = model.bucket_of(line.requested_date)
         if requested >= model.horizon_days:
             raise InvalidInput(
                 f"requested_date {line.requested_date} is after the horizon end "
                 f"{model.horizon_end}",
-                [FieldViolation(f"lines[{i}].requested_date", "past the horizon")],
+                [FieldViolation(("lines", i, "requested_date"), "past the horizon")],
             )
         location = -1
         if line.location_id:
@@ -60,7 +60,7 @@ def resolve(
             if location < 0:
                 raise InvalidInput(
                     f"unknown location {line.location_id!r}",
-                    [FieldViolation(f"lines[{i}].ship_from_location_id", "unknown location")],
+                    [FieldViolation(("lines", i, "ship_from_location_id"), "unknown location")],
                 )
         substitutes = line.allow_substitutes
         sources = book.of(item, region, location, substitutes)
@@ -74,22 +74,15 @@ def resolve(
             raise InvalidInput(
                 f"item {line.item_id!r} is at {count} locations and there is {where}; "
                 "name ship_from_location_id",
-                [FieldViolation(f"lines[{i}].ship_from_location_id", "required for this item")],
+                [FieldViolation(("lines", i, "ship_from_location_id"), "required for this item")],
             )
-        ship_set = set_numbers.get(line.ship_set_id, -1)
-        out.append(
+        split = line.allow_split and not line.ship_set_id
+        out.append(  # positional: this runs on every quote
             SourcedLine(
-                index=i,
-                request=line,
-                item=item,
-                quantity=line.quantity,
-                requested=requested,
-                sources=sources,
-                split=line.allow_split and not line.ship_set_id,
-                partial=line.allow_partial,
-                ship_set=ship_set,
+                i, line, item, line.quantity, requested, sources, split, line.allow_partial,
+                set_numbers.get(line.ship_set_id, -1),
             )
-        )
+        )  # fmt: skip
     return out
 
 

@@ -1,4 +1,4 @@
-"""How well a choice serves the lines — the first four objective levels — and a bound no
+"""How well a choice serves the lines — the first five objective levels — and a bound no
 choice can beat: each line (each ship set) with the stock to itself.
 
 If a choice reaches the bound, no choice serves the order better on those levels (they are
@@ -17,44 +17,48 @@ from promising.sourcing.problem import Problem
 
 
 class Service(NamedTuple):
-    """A line's service: on time (0/1), units promised, days late, substitute units × rank."""
+    """A line's service: on time (0/1), units promised, days late, substitute units × rank,
+    units made or bought."""
 
     on_time: int
     units: int
     late_days: int
     substituted: int
+    made: int
 
-    def key(self) -> tuple[int, int, int, int]:
+    def key(self) -> tuple[int, int, int, int, int]:
         """Smaller is better, in objective order."""
-        return (-self.on_time, -self.units, self.late_days, self.substituted)
+        return (-self.on_time, -self.units, self.late_days, self.substituted, self.made)
 
 
-NONE = Service(0, 0, 0, 0)
+NONE = Service(0, 0, 0, 0, 0)
+LEVELS = len(NONE)
 
 
 def served(problem: Problem, position: int, shipped: Iterable[tuple[int, int]]) -> Service:
     """The service of line `position` shipped as (option, units) pairs."""
-    units = late = substituted = 0
+    units = late = substituted = made = 0
     all_on_time = True
     for i, count in shipped:
         o = problem.options[i]
         units += count
         late = max(late, o.late_days)
         substituted += o.variant * count
+        made += o.made * count
         all_on_time = all_on_time and o.on_time
     if not units:
         return NONE
     on_time = int(all_on_time and units == problem.lines[position].quantity)
-    return Service(on_time, units, late, substituted)
+    return Service(on_time, units, late, substituted, made)
 
 
-def total(services: Iterable[Service]) -> tuple[int, int, int, int]:
-    """The four service levels of a choice, summed over lines as the solver counts them."""
+def total(services: Iterable[Service]) -> tuple[int, ...]:
+    """The service levels of a choice, summed over lines as the solver counts them."""
     keys = [s.key() for s in services]
-    return tuple(sum(level) for level in zip(*keys, strict=True)) if keys else (0, 0, 0, 0)
+    return tuple(sum(level) for level in zip(*keys, strict=True)) if keys else (0,) * LEVELS
 
 
-def bound(problem: Problem) -> tuple[int, int, int, int]:
+def bound(problem: Problem) -> tuple[int, ...]:
     """Service levels no choice can beat (reached when no two lines compete for stock)."""
     by_line: dict[int, list[int]] = defaultdict(list)
     for i, o in enumerate(problem.options):
@@ -72,7 +76,7 @@ def bound(problem: Problem) -> tuple[int, int, int, int]:
     keys = [total(best)]
     for members in sets.values():
         keys.append(_best_set(problem, members, by_line))
-    return tuple(sum(level) for level in zip(*keys, strict=True))  # type: ignore[return-value]
+    return tuple(sum(level) for level in zip(*keys, strict=True))
 
 
 def _best_single(problem: Problem, position: int, mine: list[int]) -> Service:
@@ -93,9 +97,26 @@ def split_plan(
 
     The least lateness L at which the sources, each at its roomiest option no later than
     L, hold the quantity (L = 0: on time); then the fewest substitutes by filling from the
-    ordered item first. A partial line short even at the latest takes all there is, at the
-    least lateness that holds as much.
+    ordered item first, then stock before making or buying. A partial line short even at the
+    latest takes all there is, at the least lateness that holds as much. A make option ships
+    the whole line alone: it is weighed against that plan.
     """
+    options = problem.options
+    shared = [i for i in mine if options[i].plan < 0]
+    plan = _shared_plan(problem, position, shared, room)
+    best = served(problem, position, plan.items()).key()
+    quantity = problem.lines[position].quantity
+    for i in mine:
+        if options[i].plan >= 0 and room(i) >= quantity:
+            alone = served(problem, position, [(i, quantity)]).key()
+            if alone < best:
+                plan, best = {i: quantity}, alone
+    return plan
+
+
+def _shared_plan(
+    problem: Problem, position: int, mine: list[int], room: Callable[[int], int]
+) -> dict[int, int]:
     line = problem.lines[position]
     options = problem.options
     roomy = [(i, room(i)) for i in mine]
@@ -109,7 +130,10 @@ def split_plan(
             o = options[i]
             if o.late_days <= limit and units > best.get(o.source, (-1, 0))[1]:
                 best[o.source] = (i, units)
-        return sorted(best.values(), key=lambda c: (options[c[0]].variant, options[c[0]].cost_key))
+        return sorted(
+            best.values(),
+            key=lambda c: (options[c[0]].variant, options[c[0]].made, options[c[0]].cost_key),
+        )
 
     thresholds = sorted({options[i].late_days for i, _ in roomy})
     most = sum(units for _, units in at(thresholds[-1]))
@@ -131,7 +155,7 @@ def split_plan(
 
 def _best_set(
     problem: Problem, members: list[int], by_line: dict[int, list[int]]
-) -> tuple[int, int, int, int]:
+) -> tuple[int, ...]:
     """The set at its best (location, day), each line its best option there."""
     at: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
     for position in members:

@@ -7,11 +7,14 @@ Objective, lexicographic (DESIGN §5, with the issue's "late lines get the earli
 4. fewest substitute units, each weighted by its substitute's rank position (1 for the
    first substitute, 2 for the second …): substitutes fill in, they do not replace the
    ordered item for a cheaper shipment;
-5. fewest shipments (distinct location and ship day: lines leaving together count once);
-6. lowest cost key (unit cost at the source plus ship cost, minus price: highest margin);
-7. ship sets as late as they can still be on time (just in time, as lines outside sets);
-8. the preferred sources (candidate order; for lines that split or ship in part, the most
+5. fewest units made (CTP) or bought (SUPPLIER): stock first, when it serves as well;
+6. fewest shipments (distinct location and ship day: lines leaving together count once);
+7. lowest cost key (unit cost at the source plus ship cost, minus price: highest margin);
+8. ship sets as late as they can still be on time (just in time, as lines outside sets);
+9. the preferred sources (candidate order; for lines that split or ship in part, the most
    units from them), to break ties.
+
+A make option (CTP) ships its line whole and alone: its plan is for the line's quantity.
 
 Consecutive levels whose value ranges multiply to less than 2^50 are solved as one weighted
 objective (exact: each weight exceeds everything below it); otherwise one solve per group,
@@ -35,7 +38,7 @@ from promising.sourcing.problem import Option, Problem
 from promising.sourcing.service import bound, served, total
 
 TIEBREAK_SECONDS = 0.02
-"""Most time for a solve of tie-breaking levels only (7, 8): they are not the objective."""
+"""Most time for a solve of tie-breaking levels only (8, 9): they are not the objective."""
 WEIGHT_MAX = 1 << 44
 """Largest product of level ranges combined into one weighted objective. Exact far beyond
 this, but CP-SAT's LP works in doubles: at 2^50 a 20-line order found no solution in 10 s,
@@ -91,12 +94,15 @@ def solve(problem: Problem, time_limit_seconds: float) -> Choice:
             q.append(o.quantity_max * x[i])  # quantity_max is the line's quantity here
         else:
             units = model.new_int_var(0, o.quantity_max, f"q{i}")
-            model.add(units >= x[i])
-            model.add(units <= o.quantity_max * x[i])
+            if o.plan >= 0:
+                model.add(units == o.quantity_max * x[i])
+            else:
+                model.add(units >= x[i])
+                model.add(units <= o.quantity_max * x[i])
             q.append(units)
             counted[i] = units
 
-    on_time, promised, late, substituted, cost = (_Level() for _ in range(5))
+    on_time, promised, late, substituted, made, cost = (_Level() for _ in range(6))
     early, preference = _Level(tiebreak=True), _Level(tiebreak=True)
     for position, line in enumerate(problem.lines):
         mine = by_line.get(position, [])
@@ -126,30 +132,34 @@ def solve(problem: Problem, time_limit_seconds: float) -> Choice:
             if whole[position]:
                 promised.add(x[i], -line.quantity)
                 substituted.add(x[i], o.variant * line.quantity)
+                made.add(x[i], o.made * line.quantity)
                 cost.add(x[i], o.cost_key * o.quantity_max)
                 preference.add(x[i], o.preference)
             else:
                 promised.add(q[i], -1)  # type: ignore[arg-type]
                 substituted.add(q[i], o.variant)  # type: ignore[arg-type]
+                made.add(q[i], o.made)  # type: ignore[arg-type]
                 cost.add(q[i], o.cost_key)  # type: ignore[arg-type]
                 preference.add(q[i], o.preference)  # type: ignore[arg-type]
         promised.widen([-line.quantity])
         early.widen([options[i].early for i in mine])
         if whole[position]:
             substituted.widen([options[i].variant * line.quantity for i in mine])
+            made.widen([options[i].made * line.quantity for i in mine])
             cost.widen([options[i].cost_key * line.quantity for i in mine])
             preference.widen([options[i].preference for i in mine])
         else:
             for i in mine:
                 most = options[i].quantity_max
                 substituted.widen([options[i].variant * most])
+                made.widen([options[i].made * most])
                 cost.widen([options[i].cost_key * most])
                 preference.widen([options[i].preference * most])
 
     _ship_sets(model, problem, by_line, x)
     _capacity(model, problem, q)
     shipments = _shipments(model, options, x)
-    service = [on_time, promised, late, substituted]
+    service = [on_time, promised, late, substituted, made]
     rest = [shipments, cost, early, preference]
     hint = greedy_hint(problem)
     reached = _hint_service(problem, hint, by_line)
@@ -164,7 +174,7 @@ def solve(problem: Problem, time_limit_seconds: float) -> Choice:
 
 def _hint_service(
     problem: Problem, hint: dict[int, int], by_line: dict[int, list[int]]
-) -> tuple[int, int, int, int]:
+) -> tuple[int, ...]:
     return total(
         served(problem, p, [(i, hint[i]) for i in by_line.get(p, []) if i in hint])
         for p in range(len(problem.lines))
@@ -180,10 +190,14 @@ def _line_constraints(
     x: list[cp_model.IntVar],
     q: list[cp_model.LinearExprT],
 ) -> None:
-    """At most one shipment (or one per source when split); all or nothing unless partial."""
+    """At most one shipment (or one per source when split); all or nothing unless partial;
+    a make option alone."""
     if not line.split:
         model.add_at_most_one(x[i] for i in mine)
         return
+    for i in mine:
+        if options[i].plan >= 0:
+            model.add(sum(x[j] for j in mine if j != i) == 0).only_enforce_if(x[i])
     per_source: dict[int, list[int]] = defaultdict(list)
     for i in mine:
         per_source[options[i].source].append(i)
@@ -233,14 +247,14 @@ def _ship_sets(
 
 
 def _capacity(model: cp_model.CpModel, problem: Problem, q: list[cp_model.LinearExprT]) -> None:
-    """Per row and ship day c: units shipped on or before c <= LOOKAHEAD ATP at c (DESIGN
-    §3: reserving on a day lowers ATP from there on, and none may go below zero)."""
-    on_row: dict[int, list[int]] = defaultdict(list)
+    """Per pool and ship day c: units shipped on or before c <= the pool's capacity at c
+    (DESIGN §3: reserving on a day lowers ATP from there on, and none may go below zero)."""
+    on_pool: dict[int, list[int]] = defaultdict(list)
     for i, o in enumerate(problem.options):
-        if o.row >= 0:
-            on_row[o.row].append(i)
-    for row, found in on_row.items():
-        capacity = problem.capacity[row]
+        if o.pool >= 0:
+            on_pool[o.pool].append(i)
+    for pool, found in on_pool.items():
+        capacity = problem.capacity[pool]
         found.sort(key=lambda i: problem.options[i].bucket)
         most = 0
         for k, i in enumerate(found):

@@ -13,39 +13,29 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
-import grpc
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from promising.rpc.status import field_violations
+from cli.calls import DEFAULT_ADDRESS, Address, Timeout, call
+from cli.output import console
 from promising.v1 import admin_service_pb2 as pb
 from promising.v1 import admin_service_pb2_grpc as pb_grpc
 
-console = Console()
-errors = Console(stderr=True)
 T = TypeVar("T")
-
-Address = Annotated[
-    str,
-    typer.Option("--address", "-a", envvar="PROMISING_ADDRESS", help="Server address, HOST:PORT."),
-]
-Timeout = Annotated[float, typer.Option(help="Deadline of the call, in seconds.")]
 Directory = Annotated[
     Path,
     typer.Argument(help="The directory (manifest.json and table files), as the server sees it."),
 ]
-DEFAULT_ADDRESS = "127.0.0.1:50051"
 
 
 def load(
     directory: Directory,
     address: Address = DEFAULT_ADDRESS,
-    timeout: Annotated[float, typer.Option(help="Deadline of the call, in seconds.")] = 600.0,
+    timeout: Timeout = 600.0,
 ) -> None:
     """Load a new snapshot into a running server; reservations move onto it."""
     request = pb.LoadSnapshotRequest(path=str(directory.resolve()))
-    response = _call(address, timeout, lambda stub: stub.LoadSnapshot(request, timeout=timeout))
+    response = _call(address, lambda stub: stub.LoadSnapshot(request, timeout=timeout))
     _show_refresh("loaded", response.version, response.rebase, response.rows_read)
     console.print(
         f"[dim]built aside in {response.build_seconds:.2f} s, swapped in "
@@ -56,11 +46,11 @@ def load(
 def apply_delta(
     directory: Directory,
     address: Address = DEFAULT_ADDRESS,
-    timeout: Annotated[float, typer.Option(help="Deadline of the call, in seconds.")] = 120.0,
+    timeout: Timeout = 120.0,
 ) -> None:
     """Apply a delta (supply/demand rows with op UPSERT or DELETE) to a running server."""
     request = pb.ApplyDeltaRequest(path=str(directory.resolve()))
-    response = _call(address, timeout, lambda stub: stub.ApplyDelta(request, timeout=timeout))
+    response = _call(address, lambda stub: stub.ApplyDelta(request, timeout=timeout))
     rows = {key: value for key, value in response.rows_applied.items() if value}
     _show_refresh("applied", response.version, response.rebase, rows)
     added = response.item_locations_added
@@ -73,7 +63,7 @@ def apply_delta(
 
 def status(address: Address = DEFAULT_ADDRESS, timeout: Timeout = 10.0) -> None:
     """What a running server answers from: snapshot, deltas, rows, journal, holds."""
-    response = _call(address, timeout, lambda stub: stub.GetStatus(pb.GetStatusRequest()))
+    response = _call(address, lambda stub: stub.GetStatus(pb.GetStatusRequest(), timeout=timeout))
     v = response.version
     as_of = dt.date(response.as_of.year, response.as_of.month, response.as_of.day)
     refreshed = response.refreshed_time.ToDatetime(dt.UTC).astimezone()
@@ -117,19 +107,6 @@ def _show_refresh(verb: str, version: pb.Version, rebase: pb.RebaseSummary, rows
     )
 
 
-def _call(address: str, timeout: float, call: Callable[[Any], T]) -> T:
-    """One call on a fresh channel; a refusal is printed with its reason, exit code 1."""
-    with grpc.insecure_channel(address) as channel:
-        stub = pb_grpc.SupplyAdminServiceStub(channel)
-        try:
-            return call(stub)
-        except grpc.RpcError as error:
-            code = error.code() if hasattr(error, "code") else None
-            name = code.name if code is not None else "ERROR"
-            errors.print(
-                f"[bold red]{name}[/]: {error.details() if hasattr(error, 'details') else error}"
-            )
-            for field, description in field_violations(error):
-                if description not in str(error.details() if hasattr(error, "details") else ""):
-                    errors.print(f"  [red]{field or '(request)'}[/]: {description}")
-            raise typer.Exit(code=1) from None
+def _call(address: str, method: Callable[[pb_grpc.SupplyAdminServiceStub], T]) -> T:
+    """The call; a refusal names the one path sent, so fields repeating it are left out."""
+    return call(pb_grpc.SupplyAdminServiceStub, address, method, repeat_violations=False)

@@ -1,6 +1,6 @@
 """`promising client …`: talk to a running server over gRPC, with readable tables.
 
-Mounted by `promising.cli` as `promising client`. Lines are written `ITEM:QTY[:DATE[:LOCATION]]`
+Mounted by `cli.app` as `promising client`. Lines are written `ITEM:QTY[:DATE[:LOCATION]]`
 (date YYYY-MM-DD, default today, which means as soon as possible); line ids are 1, 2, … in
 order. Mutating commands make a fresh request id unless `--request-id` is given: give the
 same one to retry safely.
@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
-import grpc
 import typer
 from google.type import date_pb2
-from rich.console import Console
 from rich.table import Table
 
-from promising.rpc.status import field_violations
+from cli.calls import DEFAULT_ADDRESS, Address, Timeout, call
+from cli.output import console, fail
 from promising.v1 import promising_service_pb2 as pb
 from promising.v1 import promising_service_pb2_grpc as pb_grpc
 
@@ -28,20 +26,11 @@ client_app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
-console = Console()
-errors = Console(stderr=True)
-
-Address = Annotated[
-    str,
-    typer.Option("--address", "-a", envvar="PROMISING_ADDRESS", help="Server address, HOST:PORT."),
-]
-Timeout = Annotated[float, typer.Option(help="Deadline of the call, in seconds.")]
 RequestId = Annotated[
     str | None, typer.Option(help="Idempotency key (default: a fresh one); reuse it to retry.")
 ]
 Lines = Annotated[list[str], typer.Argument(help="Lines, each ITEM:QTY[:DATE[:LOCATION]].")]
 OrderId = Annotated[str | None, typer.Option(help="Order id (default: a fresh one).")]
-DEFAULT_ADDRESS = "127.0.0.1:50051"
 
 _STATUS_COLOUR = {
     pb.LINE_STATUS_ON_TIME: "green",
@@ -50,7 +39,7 @@ _STATUS_COLOUR = {
     pb.LINE_STATUS_UNAVAILABLE: "red",
 }
 
-T = TypeVar("T")
+Stub = pb_grpc.PromisingServiceStub
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -75,9 +64,7 @@ def availability(
         request.to_date.CopyFrom(_date(to_date, "--to"))
     if rule:
         request.atp_rule_id = rule
-    response = _call(
-        address, timeout, lambda stub: stub.CheckAvailability(request, timeout=timeout)
-    )
+    response = call(Stub, address, lambda stub: stub.CheckAvailability(request, timeout=timeout))
     for profile in response.profiles:
         table = Table(
             title=f"{profile.item_id} @ {profile.location_id} (rule {profile.atp_rule_id})",
@@ -151,7 +138,7 @@ def confirm(
 ) -> None:
     """Turn a hold into a commitment."""
     request = pb.ConfirmHoldRequest(request_id=request_id or _fresh(), hold_id=hold_id)
-    response = _call(address, timeout, lambda stub: stub.ConfirmHold(request, timeout=timeout))
+    response = call(Stub, address, lambda stub: stub.ConfirmHold(request, timeout=timeout))
     console.print(
         f"hold [bold]{response.hold_id}[/] confirmed: order {response.order_id} lines "
         f"{', '.join(response.line_ids)} committed [dim](lsn {response.lsn})[/]"
@@ -176,9 +163,7 @@ def release(
         line_ids=line or [],
         hold_id=hold_id or "",
     )
-    response = _call(
-        address, timeout, lambda stub: stub.ReleaseReservation(request, timeout=timeout)
-    )
+    response = call(Stub, address, lambda stub: stub.ReleaseReservation(request, timeout=timeout))
     what = f"hold {response.hold_id} of order" if response.hold_id else "order"
     console.print(
         f"released {what} [bold]{response.order_id}[/] lines {', '.join(response.line_ids)} "
@@ -209,18 +194,18 @@ def _promise(
     )
     for line in request.lines:
         line.allow_split = split
-    response = _call(address, timeout, lambda stub: stub.PromiseOrder(request, timeout=timeout))
+    response = call(Stub, address, lambda stub: stub.PromiseOrder(request, timeout=timeout))
     _show_promise(request, response)
 
 
 def _line(text: str, number: int) -> pb.OrderLine:
     parts = text.split(":")
     if not 2 <= len(parts) <= 4:
-        raise _fail(f"line {text!r}: write ITEM:QTY[:DATE[:LOCATION]]")
+        raise fail(f"line {text!r}: write ITEM:QTY[:DATE[:LOCATION]]")
     try:
         quantity = int(parts[1])
     except ValueError:
-        raise _fail(f"line {text!r}: quantity {parts[1]!r} is not a whole number") from None
+        raise fail(f"line {text!r}: quantity {parts[1]!r} is not a whole number") from None
     day = _date(parts[2], f"line {text!r}") if len(parts) > 2 and parts[2] else _today()
     line = pb.OrderLine(
         line_id=str(number), item_id=parts[0], quantity=quantity, requested_date=day
@@ -269,23 +254,6 @@ def _show_promise(request: pb.PromiseOrderRequest, response: pb.PromiseOrderResp
         console.print(f"confirm with: promising client confirm {response.hold_id}")
 
 
-def _call(address: str, timeout: float, call: Callable[[Any], T]) -> T:
-    """One call on a fresh channel; a gRPC error is printed with its field violations."""
-    with grpc.insecure_channel(address) as channel:
-        stub = pb_grpc.PromisingServiceStub(channel)
-        try:
-            return call(stub)
-        except grpc.RpcError as error:
-            code = error.code() if hasattr(error, "code") else None
-            name = code.name if code is not None else "ERROR"
-            errors.print(
-                f"[bold red]{name}[/]: {error.details() if hasattr(error, 'details') else error}"
-            )
-            for field, description in field_violations(error):
-                errors.print(f"  [red]{field or '(request)'}[/]: {description}")
-            raise typer.Exit(code=1) from None
-
-
 def _fresh() -> str:
     return uuid.uuid4().hex
 
@@ -299,14 +267,9 @@ def _date(text: str, name: str) -> date_pb2.Date:
     try:
         day = dt.date.fromisoformat(text)
     except ValueError:
-        raise _fail(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
+        raise fail(f"{name}: {text!r} is not a date (YYYY-MM-DD)") from None
     return date_pb2.Date(year=day.year, month=day.month, day=day.day)
 
 
 def _show_date(day: date_pb2.Date) -> str:
     return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
-
-
-def _fail(message: str) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code=2)
