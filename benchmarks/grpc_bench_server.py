@@ -3,6 +3,7 @@
 `python benchmarks/grpc_bench_server.py --snapshot DIR --data-dir DIR` is `python -m server`
 plus one baseline the real server must not carry: `/bench.Echo/Stream`, a bidirectional
 stream that sends every message back unchanged, as bytes, on the same server and threads.
+On SIGTERM it prints what became of the orders planned outside the writer.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     stop.wait()
     server.stop(2.0)
+    if server.reservations is not None:
+        plans = server.reservations.book.plans
+        print(f"plans kept {plans.kept} promised again {plans.promised_again}", flush=True)
     return 0
 
 

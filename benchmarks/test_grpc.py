@@ -71,10 +71,12 @@ class BenchServer:
             assert time.monotonic() < deadline
             time.sleep(0.05)
 
-    def close(self) -> None:
+    def close(self) -> str:
+        """Stop the server; returns what it printed after it started listening."""
         self.channel.close()
         self.process.terminate()
-        self.process.wait(30)
+        printed, _ = self.process.communicate(timeout=30)
+        return printed
 
     def stream(self, method: str, messages: list[bytes]) -> float:
         """Seconds to send `messages` over one stream and receive every answer."""

@@ -63,6 +63,28 @@ def atp_at(supply: np.ndarray, demand: np.ndarray, reserved: np.ndarray, bucket:
 
 
 @jit
+def atp_with(
+    supply: np.ndarray,
+    demand: np.ndarray,
+    reserved: np.ndarray,
+    pending: np.ndarray,
+    bucket: int,
+    limit: int,
+) -> int:
+    """LOOKAHEAD ATP at `bucket` over the buckets [0, limit), with `pending` reserved on top of
+    `reserved`: min over bucket <= s < limit of the cumulative net. Checking that a plan made
+    earlier still fits: >= 0 at its earliest bucket means no commitment there or later breaks.
+    0 when `bucket` >= `limit` (past an infinite time fence nothing constrains)."""
+    cum = 0
+    running = 0
+    for t in range(limit):
+        cum += supply[t] - demand[t] - reserved[t] - pending[t]
+        if t == bucket or (t > bucket and cum < running):
+            running = cum
+    return running
+
+
+@jit
 def earliest_row(
     supply: np.ndarray,
     demand: np.ndarray,

@@ -20,7 +20,7 @@ from kernels.events import (
     group_ptr,
     lookahead_from_events,
 )
-from kernels.promise import atp_at, earliest_batch, earliest_bucket
+from kernels.promise import atp_at, atp_with, earliest_batch, earliest_bucket
 from kernels.reserve import apply_reservations
 
 SUPPLY = [6, 4, 2, 4, 8, 4, 4, 4]
@@ -131,6 +131,25 @@ def test_atp_at_matches_reference(
     bucket = min(bucket, len(supply) - 1)
     expected = naive.lookahead(naive.net(supply, demand, reserved))[bucket]
     assert atp_at(arr(supply), arr(demand), arr(reserved), bucket) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=series(), bucket=st.integers(0, 45), cut=st.integers(0, 45), seed=st.integers(0, 99))
+def test_atp_with_pending_matches_reference(
+    data: tuple[list[int], list[int], list[int]], bucket: int, cut: int, seed: int
+) -> None:
+    """LOOKAHEAD ATP at a bucket inside a fence, with pending units on top of the reserved,
+    equals the reference profile over [0, limit) (0 past the fence)."""
+    supply, demand, reserved = data
+    limit = min(cut, len(supply))
+    pending = [(seed * (t + 3)) % 7 for t in range(len(supply))]
+    held = [r + p for r, p in zip(reserved, pending, strict=True)]
+    if bucket < limit:
+        expected = naive.lookahead(naive.net(supply[:limit], demand[:limit], held[:limit]))[bucket]
+    else:
+        expected = 0
+    got = atp_with(arr(supply), arr(demand), arr(reserved), arr(pending), bucket, limit)
+    assert got == expected
 
 
 def test_reservation_moves_later_atp() -> None:

@@ -4,10 +4,15 @@ Every reserved order line is one ledger entry, keyed by `line_key(order_id, line
 is a set of such lines with an expiry on the server clock. A hold ends exactly once:
 confirmed, released (by hold, or when its last line is released by order) or expired.
 
-All methods run on the journal's writer thread. A command validates first, then journals,
-then changes memory, so a refused command leaves no trace. Each method returns the encoded
-response, which is stored with the record: a retried request id gets those bytes back, also
-after a restart.
+All methods run on the journal's writer thread, but `plan`. A command validates first, then
+journals, then changes memory, so a refused command leaves no trace. Each method returns the
+encoded response, which is stored with the record: a retried request id gets those bytes
+back, also after a restart.
+
+An order that needs CP-SAT (`slow`) is planned before it reaches the writer, on another
+thread (`plan`, a quote of the order); inside the writer, `promise` reserves that plan if it
+still fits the ledger (`promising.fit`, microseconds) and promises the order again only when
+it does not, so a solve of seconds does not hold up every other command.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from promising.book import records
 from promising.book.commands import (
@@ -36,10 +42,12 @@ from promising.book.commands import (
 )
 from promising.engine import Engine
 from promising.errors import Conflict, DuplicateRequest, FieldViolation, InvalidInput, NotFound
+from promising.fit import fits
 from promising.journal import Journal
 from promising.ledger import Reservation
 from promising.manufacturing import supplier_sources
 from promising.pegging import explain
+from promising.promise import OrderPromise
 from promising.remap import remap
 
 
@@ -57,6 +65,23 @@ class Hold:
     line_ids: dict[str, None]
     expires_at: float
     state: HoldState = HoldState.HELD
+
+
+class Planned(NamedTuple):
+    """An order's promise computed outside the writer, on `engine`."""
+
+    engine: Engine
+    promise: OrderPromise
+
+
+@dataclass
+class PlanCounts:
+    """What became of the plans made outside the writer."""
+
+    kept: int = 0
+    """Reserved (or rejected) as planned: it still fit."""
+    promised_again: int = 0
+    """Promised again inside the writer: the ledger or the data had changed under it."""
 
 
 @dataclass
@@ -87,6 +112,7 @@ class Book:
         self._requests: dict[str, tuple[bytes, int]] = {}
         self._replaying: dict[str, Reservation] | None = None
         self.replay_report = ReplayReport()
+        self.plans = PlanCounts()
 
     # --- commands ------------------------------------------------------------------------
     def promise(
@@ -94,8 +120,10 @@ class Book:
         command: PromiseCommand,
         journal: Journal,
         encode: Callable[[PromiseOutcome], bytes],
+        planned: Planned | None = None,
     ) -> Answer[PromiseOutcome]:
-        """Promise an order and hold or commit every line, or none when any is unavailable."""
+        """Promise an order and hold or commit every line, or none when any is unavailable;
+        `planned` is the order's promise made outside the writer, used if it still fits."""
         digest = b"promise:" + command.digest
         stored = self._stored(command.request_id, digest, journal)
         if stored is not None:
@@ -111,9 +139,7 @@ class Book:
                 )
         engine = self.engine
         model = engine.model
-        promise = engine.promise_order(
-            command.lines, command.demand_class, command.ship_to_region or None
-        )
+        promise = self._promise(command, planned)
         if command.explain_supply:
             promise = explain(model, engine.ledger.reserved, promise)
         lsn = journal.next_lsn
@@ -153,6 +179,46 @@ class Book:
             self._reserved(order_id, line_ids, hold_id, expires_at)
         self._requests[command.request_id] = (digest, lsn)
         return Answer(response, outcome)
+
+    def slow(self, command: PromiseCommand) -> bool:
+        """True for an order to plan outside the writer: several lines that the sourcing
+        chooses for (CP-SAT), and not a retry of a request already answered. One-line
+        and located orders are promised inside the writer, in microseconds, as before."""
+        if len(command.lines) < 2 or command.request_id in self._requests:
+            return False
+        return self.engine.sourcing.needed(command.lines, command.ship_to_region or None)
+
+    def plan(self, command: PromiseCommand) -> Planned | None:
+        """The order's promise, computed on the calling thread from the engine in use (as a
+        quote reads it); None when it cannot be, and the writer then meets the reason again
+        in the order of its own checks. Any thread."""
+        engine = self.engine
+        try:
+            _check_promise(command)
+            promise = engine.promise_order(
+                command.lines, command.demand_class, command.ship_to_region or None
+            )
+        except Exception:
+            return None
+        return Planned(engine, promise)
+
+    def _promise(self, command: PromiseCommand, planned: Planned | None) -> OrderPromise:
+        """`planned` if it was made on the engine in use and still fits its ledger (a plan
+        that reserves nothing always fits: it is a rejection, as a quote then would have
+        answered); else the order promised here and now."""
+        engine = self.engine
+        if planned is not None:
+            promise = planned.promise
+            if planned.engine is engine and (
+                not promise.all_available
+                or fits(engine.model, engine.ledger, [line.reservation for line in promise.lines])
+            ):
+                self.plans.kept += 1
+                return promise
+            self.plans.promised_again += 1
+        return engine.promise_order(
+            command.lines, command.demand_class, command.ship_to_region or None
+        )
 
     def confirm(
         self,
