@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from kernels.atp import lookahead_inplace, net_row
 from kernels.config import jit
 
 SOURCE_ROW = 0
@@ -44,16 +45,8 @@ def lookahead_into(
     supply: np.ndarray, demand: np.ndarray, reserved: np.ndarray, row: int, out: np.ndarray
 ) -> None:
     """out[t] = LOOKAHEAD ATP of `row` at t: min over s >= t of the cumulative net."""
-    horizon = out.shape[0]
-    total = 0
-    for t in range(horizon):
-        total += supply[row, t] - demand[row, t] - reserved[row, t]
-        out[t] = total
-    running = total
-    for t in range(horizon - 1, -1, -1):
-        if out[t] < running:
-            running = out[t]
-        out[t] = running
+    net_row(supply[row], demand[row], reserved[row], out)
+    lookahead_inplace(out)
 
 
 @jit

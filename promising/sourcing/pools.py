@@ -18,6 +18,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from kernels.atp import lookahead_inplace
 from kernels.ctp import take_capacity
 from kernels.sourcing import SOURCE_ATP, SOURCE_INDEX, lookahead_rows
 from promising.allocation import class_atp_row
@@ -108,9 +109,9 @@ class Pools:
             )
             assert atp is not None, "classed() said the item has allocation rules"
             return atp
-        net = model.supply_row(row) - model.demand_row(row) - self.reserved_row(row)
-        cumulative = np.cumsum(net)
-        return np.minimum.accumulate(cumulative[::-1])[::-1]
+        atp = model.supply_row(row) - model.demand_row(row) - self.reserved_row(row)
+        lookahead_inplace(atp)
+        return atp
 
     def _free(self, supplier: int) -> np.ndarray:
         s = self.suppliers[supplier]
