@@ -447,6 +447,16 @@ def _line_plans(world: SourcingWorld, line: dict, sources: list[tuple], in_set: 
     return [p for p in plans if line["partial"] or sum(s[1] for s in p) in (0, quantity)]
 
 
+def _ship_sets_apart(sets: dict[str, list]) -> bool:
+    """True when some ship set does not ship all together from one location on one day
+    (`sets`: per set, each member line's list of (location, day))."""
+    for members in sets.values():
+        apart = any(len(where) != 1 for where in members) or len({w[0] for w in members}) > 1
+        if len(members) > 1 and any(members) and apart:
+            return True
+    return False
+
+
 def sourcing_objective(world: SourcingWorld, lines: list[dict], region: str, plans) -> tuple | None:
     """(−lines on time, −units, days late, substitute units × rank position, shipments,
     cost) of an assignment, or None when it breaks a rule: a ship set not shipping all
@@ -479,10 +489,8 @@ def sourcing_objective(world: SourcingWorld, lines: list[dict], region: str, pla
         if total == line["quantity"] and all(a <= line["requested"] for a in arrivals):
             on_time += 1
         late += max([a - line["requested"] for a in arrivals] + [0])
-    for members in sets.values():
-        apart = any(len(where) != 1 for where in members) or len({w[0] for w in members}) > 1
-        if len(members) > 1 and any(members) and apart:
-            return None
+    if _ship_sets_apart(sets):
+        return None
     return (-on_time, -units, late, substituted, len(pairs), round(cost, 6))
 
 
@@ -720,10 +728,8 @@ def composed_objective(world: ComposedWorld, lines: list[dict], region: str, pla
         if total == line["quantity"] and all(a <= line["requested"] for a in arrivals):
             on_time += 1
         late += max([a - line["requested"] for a in arrivals] + [0])
-    for members in sets.values():
-        apart = any(len(where) != 1 for where in members) or len({w[0] for w in members}) > 1
-        if len(members) > 1 and any(members) and apart:
-            return None
+    if _ship_sets_apart(sets):
+        return None
     for key, source in classed.items():  # with all of it reserved, the class is not short
         curve = world.curve(source, taken[key])
         if any(curve[t] < 0 for t, units in enumerate(taken[key]) if units):
