@@ -7,7 +7,12 @@ from enum import StrEnum
 import typer
 from rich.console import Console
 
+PIPED_WIDTH = 200
+"""Columns of a table written to a pipe or a file: rich would cut it to 80 (issue 13)."""
+
 console = Console()
+if not console.is_terminal:
+    console = Console(width=PIPED_WIDTH)
 errors = Console(stderr=True)
 
 

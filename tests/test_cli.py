@@ -104,3 +104,19 @@ def test_bad_snapshot_is_refused(tmp_path: Path) -> None:
     result = runner.invoke(app, ["availability", "-s", str(tmp_path), "--item", "A"])
     assert result.exit_code == 2
     assert "manifest" in result.stderr
+
+
+def test_a_piped_table_is_not_cut_to_80_columns(snapshot: Path) -> None:
+    """Written to a pipe, `promise` keeps whole ids and dates in its table (rich would cut
+    every column to fit 80)."""
+    import subprocess
+    import sys
+
+    item, location = _first_item(snapshot)
+    out = subprocess.run(
+        [sys.executable, "-m", "cli", "promise", "-s", str(snapshot), "--item", item,
+         "--location", location, "--quantity", "1", "--date", AS_OF],
+        capture_output=True, text=True, check=True, timeout=120,
+    ).stdout  # fmt: skip
+    assert item in out and location in out and AS_OF in out
+    assert "…" not in out
