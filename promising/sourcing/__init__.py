@@ -1,6 +1,6 @@
 """The promise pipeline (DESIGN §5): every order, whichever way its lines are filled.
 
-    Sourcing(model, planner).promise(lines, region, demand_class, held) → OrderPromise
+    Sourcing(model, planner).promise(lines, region, demand_class, ledger) → OrderPromise
 
 1. Resolve each line once (`lines`): ids, quantity, date window, and its candidate sources
    (`sources`): stock at each candidate location (the region's rules, the named location or
