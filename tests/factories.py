@@ -21,6 +21,7 @@ from promising.domain import (
 )
 from promising.engine import Engine
 from promising.model import SupplyModel, build_model
+from promising.promise import LineRequest
 from promising.snapshot import (
     CalendarTable,
     EventTable,
@@ -222,3 +223,32 @@ def frozen(values: Sequence[int] | np.ndarray, dtype: type = np.int64) -> np.nda
 
 SO = DemandType.SALES_ORDER
 FORECAST = DemandType.FORECAST
+
+
+def draw_line(
+    draw, items: Sequence[str], locations: Sequence[str], horizon: int, quantity_max: int,
+    ship_sets: Sequence[str],
+) -> dict:  # fmt: skip
+    """A random order line for the brute-force references (tests/naive.py): the item, a
+    quantity, a requested day (-1: yesterday), sometimes a named location, and the flags."""
+    from hypothesis import strategies as st
+
+    return {
+        "item": draw(st.sampled_from(items)),
+        "quantity": draw(st.integers(1, quantity_max)),
+        "requested": draw(st.integers(-1, horizon - 1)),
+        "location": draw(st.sampled_from(locations)) if draw(st.integers(0, 5)) == 0 else None,
+        "split": draw(st.booleans()),
+        "partial": draw(st.booleans()),
+        "substitutes": draw(st.booleans()),
+        "ship_set": draw(st.sampled_from(ship_sets)),
+    }
+
+
+def request_of(n: int, line: dict) -> LineRequest:
+    """The engine's request for a reference's line dict (`draw_line`)."""
+    return LineRequest(
+        str(n), line["item"], line["quantity"], AS_OF + dt.timedelta(days=line["requested"]),
+        line["location"], allow_split=line["split"], allow_partial=line["partial"],
+        allow_substitutes=line["substitutes"], ship_set_id=line["ship_set"],
+    )  # fmt: skip

@@ -447,6 +447,13 @@ def _line_plans(world: SourcingWorld, line: dict, sources: list[tuple], in_set: 
     return [p for p in plans if line["partial"] or sum(s[1] for s in p) in (0, quantity)]
 
 
+def _line_service(line: dict, shipments: tuple, arrivals: list[int]) -> tuple[int, int, int]:
+    """(units shipped, 1 if the whole line arrives in time, days late) of one line."""
+    total = sum(s[1] for s in shipments)
+    on_time = int(total == line["quantity"] and all(a <= line["requested"] for a in arrivals))
+    return total, on_time, max([a - line["requested"] for a in arrivals] + [0])
+
+
 def _ship_sets_apart(sets: dict[str, list]) -> bool:
     """True when some ship set does not ship all together from one location on one day
     (`sets`: per set, each member line's list of (location, day))."""
@@ -484,11 +491,10 @@ def sourcing_objective(world: SourcingWorld, lines: list[dict], region: str, pla
         if line["ship_set"]:
             where = [(sources[k][1], day) for k, _, day in shipments]
             sets.setdefault(line["ship_set"], []).append(where)
-        total = sum(s[1] for s in shipments)
-        units += total
-        if total == line["quantity"] and all(a <= line["requested"] for a in arrivals):
-            on_time += 1
-        late += max([a - line["requested"] for a in arrivals] + [0])
+        shipped, in_time, days_late = _line_service(line, shipments, arrivals)
+        units += shipped
+        on_time += in_time
+        late += days_late
     if _ship_sets_apart(sets):
         return None
     return (-on_time, -units, late, substituted, len(pairs), round(cost, 6))
@@ -723,11 +729,10 @@ def composed_objective(world: ComposedWorld, lines: list[dict], region: str, pla
         if line["ship_set"]:
             where = [(sources[k][1], d) for k, _, d in shipments]
             sets.setdefault(line["ship_set"], []).append(where)
-        total = sum(s[1] for s in shipments)
-        units += total
-        if total == line["quantity"] and all(a <= line["requested"] for a in arrivals):
-            on_time += 1
-        late += max([a - line["requested"] for a in arrivals] + [0])
+        shipped, in_time, days_late = _line_service(line, shipments, arrivals)
+        units += shipped
+        on_time += in_time
+        late += days_late
     if _ship_sets_apart(sets):
         return None
     for key, source in classed.items():  # with all of it reserved, the class is not short

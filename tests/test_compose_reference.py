@@ -6,12 +6,21 @@ choice is valid and its objective equals the best that enumerating every assignm
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import math
 
 import numpy as np
 import pytest
-from factories import AS_OF, SO, Event, Item, Snapshot, SourcingRule, Substitute
+from factories import (
+    AS_OF,
+    SO,
+    Event,
+    Item,
+    Snapshot,
+    SourcingRule,
+    Substitute,
+    draw_line,
+    request_of,
+)
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from naive import (
@@ -29,7 +38,6 @@ from promising.domain import Decision
 from promising.engine import Engine
 from promising.manufacturing import MILLI, Component, Manufacturing, Operation, Supplier
 from promising.model import build_model
-from promising.promise import LineRequest
 
 ORDERED = ("A", "B", "M", "D")
 """A: allocated GOLD / SILVER; B: A's substitute; M: made at P from C; D: bought from SUP."""
@@ -102,29 +110,13 @@ def cases(draw: st.DrawFn):
 
     lines, requests = [], []
     for n in range(draw(st.integers(1, 3))):
-        line = {
-            "item": draw(st.sampled_from(ORDERED)),
-            "quantity": draw(st.integers(1, 3)),
-            "requested": draw(st.integers(-1, horizon - 1)),
-            "location": draw(st.sampled_from(STOCKED)) if draw(st.integers(0, 5)) == 0 else None,
-            "split": draw(st.booleans()),
-            "partial": draw(st.booleans()),
-            "substitutes": draw(st.booleans()),
-            "ship_set": draw(st.sampled_from(("", "", "S"))),
-        }
+        line = draw_line(draw, ORDERED, STOCKED, horizon, 3, ("", "", "S"))
         if len(world.sources(line, REGION)) > SOURCES_MAX:
             line["substitutes"] = False
         if not world.sources(line, REGION) and line["location"] is None:
             line["location"] = "L1"  # the engine refuses a line nothing can fill
         lines.append(line)
-        requests.append(
-            LineRequest(
-                str(n), line["item"], line["quantity"],
-                AS_OF + dt.timedelta(days=line["requested"]), line["location"],
-                allow_split=line["split"], allow_partial=line["partial"],
-                allow_substitutes=line["substitutes"], ship_set_id=line["ship_set"],
-            )
-        )  # fmt: skip
+        requests.append(request_of(n, line))
 
     options = composed_options(world, lines, REGION)
     assume(math.prod(len(plans) for plans in options) <= ASSIGNMENTS_MAX)

@@ -5,12 +5,21 @@ finds."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import astuple
 
 import pytest
-from factories import AS_OF, SO, Event, Item, Snapshot, SourcingRule, Substitute
+from factories import (
+    AS_OF,
+    SO,
+    Event,
+    Item,
+    Snapshot,
+    SourcingRule,
+    Substitute,
+    draw_line,
+    request_of,
+)
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from naive import SourcingWorld, best_sourcing, line_options, sourcing_objective
@@ -59,27 +68,11 @@ def cases(draw: st.DrawFn) -> tuple[SourcingWorld, Snapshot, list[dict], list[Li
     world = SourcingWorld(horizon, {}, closed, rules, substitutes, unit_cost, price)
     lines, requests = [], []
     for n in range(draw(st.integers(1, 4))):
-        line = {
-            "item": draw(st.sampled_from(ITEMS)),
-            "quantity": draw(st.integers(1, 4)),
-            "requested": draw(st.integers(-1, horizon - 1)),
-            "location": draw(st.sampled_from(LOCATIONS)) if draw(st.integers(0, 5)) == 0 else None,
-            "split": draw(st.booleans()),
-            "partial": draw(st.booleans()),
-            "substitutes": draw(st.booleans()),
-            "ship_set": draw(st.sampled_from(("", "", "S", "T"))),
-        }
+        line = draw_line(draw, ITEMS, LOCATIONS, horizon, 4, ("", "", "S", "T"))
         if len(world.sources(line, REGION)) > CANDIDATES_MAX:
             line["substitutes"] = False
         lines.append(line)
-        requests.append(
-            LineRequest(
-                str(n), line["item"], line["quantity"],
-                AS_OF + dt.timedelta(days=line["requested"]), line["location"],
-                allow_split=line["split"], allow_partial=line["partial"],
-                allow_substitutes=line["substitutes"], ship_set_id=line["ship_set"],
-            )
-        )  # fmt: skip
+        requests.append(request_of(n, line))
 
     net: dict[tuple[str, str], list[int]] = {}
     for events, sign in ((supply, 1), (demand, -1)):
