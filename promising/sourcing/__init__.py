@@ -37,7 +37,7 @@ from promising.promise import LinePromise, LineRequest, OrderPromise
 from promising.sourcing.answer import Shipment, line_promise
 from promising.sourcing.calendar import WorkingDays
 from promising.sourcing.lines import SourcedLine, resolve
-from promising.sourcing.pools import Pools
+from promising.sourcing.pools import Pools, read_as_is
 from promising.sourcing.problem import build, plan_make
 from promising.sourcing.rules import Candidate, SourcingRules
 from promising.sourcing.solver import solve
@@ -104,12 +104,11 @@ class Sourcing:
         sourced = resolve(model, self.book, lines, region or "")
         if len(sourced) == 1:  # most orders: one line, often from one stock source
             line = sourced[0]
+            first = line.sources.sources[0] if line.sources.single else None
             if (
-                line.sources.single
+                first is not None
                 and not line.partial
-                and not self._classed(line, demand_class)
-                and not model.overlay
-                and not ledger.forked
+                and read_as_is(model, ledger, demand_class, first)
             ):
                 decision = Decision.GREEDY if self.needed(lines, region) else Decision.LOCATION
                 shipped = self._earliest(line, line.sources.sources[0], ledger.reserved)
@@ -210,10 +209,6 @@ class Sourcing:
             )
             shipment = shipment._replace(supplier_draws=draws)
         return line_promise(model, line, () if shipment is None else (shipment,), demand_class)
-
-    def _classed(self, line: SourcedLine, demand_class: str) -> bool:
-        """True when the order's class is promised by allocation for the line's item."""
-        return bool(demand_class and self.model.allocation.for_item(line.item))
 
     def _earliest(
         self, line: SourcedLine, source: Source, reserved: np.ndarray

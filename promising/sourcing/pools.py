@@ -31,6 +31,27 @@ from promising.sourcing.sources import LineSources, Source
 _NO_ROWS = np.zeros((0, 0), dtype=np.int64)
 
 
+def classed(model: SupplyModel, demand_class: str, row: int) -> bool:
+    """True when `row`'s item promises to `demand_class` by its allocation rules."""
+    if not demand_class or not model.allocation:
+        return False
+    return bool(model.allocation.for_item(int(model.row_item[row])))
+
+
+def read_as_is(
+    model: SupplyModel, ledger: ReservationLedger, demand_class: str, source: Source
+) -> bool:
+    """True when a stock source's capacity is its row's LOOKAHEAD ATP as the model's and the
+    ledger's matrices hold it: not a class's, not a fork's changed row or forked ledger."""
+    row = source.row
+    return source.kind is SourceType.ATP and (
+        row < 0
+        or (
+            not classed(model, demand_class, row) and row not in model.overlay and not ledger.forked
+        )
+    )
+
+
 class Pools:
     """Capacity curves of one order's sources, and what its earlier lines already hold."""
 
@@ -55,21 +76,13 @@ class Pools:
     # --- curves ----------------------------------------------------------------------------
     def classed(self, row: int) -> bool:
         """True when the row's item promises to this order by its class's allocation."""
-        if not self.demand_class or not self.model.allocation:
-            return False
-        return bool(self.model.allocation.for_item(int(self.model.row_item[row])))
+        return classed(self.model, self.demand_class, row)
 
     def computed_by_kernel(self, source: Source) -> bool:
-        """True when `best_source` can compute the source's curve from the model's matrices."""
-        row = source.row
-        return source.kind is SourceType.ATP and (
-            row < 0
-            or (
-                row not in self.pending
-                and not self.classed(row)
-                and row not in self.model.overlay
-                and not self.ledger.forked
-            )
+        """True when `best_source` can compute the source's curve from the model's matrices
+        (`read_as_is`, and the order's earlier lines hold nothing on its row)."""
+        return source.row not in self.pending and read_as_is(
+            self.model, self.ledger, self.demand_class, source
         )
 
     def curve(self, source: Source) -> np.ndarray:
