@@ -15,6 +15,7 @@ from factories import AS_OF, Event, Item, Snapshot, SourcingRule, Substitute
 from promising.allocation import AllocationRules, ClassRule
 from promising.domain import Decision, LineStatus, SourceType
 from promising.engine import Engine
+from promising.fork import SupplyChange, fork
 from promising.manufacturing import MILLI, Component, Manufacturing, Operation, Supplier
 from promising.model import build_model
 from promising.promise import LineRequest
@@ -241,6 +242,34 @@ def test_one_order_combines_every_way_of_filling_a_line() -> None:
         eng.release(key)
     assert not eng.ledger.reserved.any()
     assert not eng.ledger.capacity_used.any() and not eng.ledger.supplier_used.any()
+
+
+def test_the_combined_order_on_a_what_if_fork() -> None:
+    """The same all-in-one order (class, region, split, partial, ship set, substitute, CTP,
+    supplier) on a fork with 20 more of X at W2: X ships all from W2 there, every other line
+    as live, and live is untouched."""
+    eng = world(classed=("G",))
+    lines = [
+        line("G", 50, 10, "g"),
+        line("X", 50, 10, "x", allow_split=True),
+        line("Y", 15, 10, "y", allow_partial=True),
+        line("S1", 5, 10, "s1", ship_set_id="S"),
+        line("S2", 5, 10, "s2", ship_set_id="S"),
+        line("A", 5, 10, "a", allow_substitutes=True),
+        line("M", 150, 10, "m"),
+        line("D", 10, 10, "d"),
+    ]
+    what_if = fork(eng, [SupplyChange("X", "W2", day(0), 20)])
+    forked = {ln.line_id: ln for ln in what_if.promise_order(lines, "GOLD", "R").lines}
+    live = {ln.line_id: ln for ln in eng.promise_order(lines, "GOLD", "R").lines}
+    assert [(f.location_id, f.quantity) for f in forked["x"].fulfillments] == [("W2", 50)]
+    assert sorted((f.location_id, f.quantity) for f in live["x"].fulfillments) == [
+        ("W1", 20),
+        ("W2", 30),
+    ]
+    assert {k: ln.status for k, ln in forked.items()} == {k: ln.status for k, ln in live.items()}
+    assert [f.source_type for f in forked["m"].fulfillments] == [SourceType.CTP]
+    assert [f.source_type for f in forked["d"].fulfillments] == [SourceType.SUPPLIER]
 
 
 def test_stock_before_making_or_buying_when_it_serves_as_well() -> None:
